@@ -1,0 +1,1 @@
+"""Core settings of the management server."""

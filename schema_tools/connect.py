@@ -1,0 +1,213 @@
+"""URLs (async to sync), password masking, and read-only connections that never create or write."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.pool import NullPool
+
+from .errors import ConfigurationError, ConnectionFailed, DatabaseNotFound, UnknownDriver
+
+CONNECT_TIMEOUT_SECONDS = 5
+
+# The async drivers env.py may be configured with, and the sync driver schema_tools reads through.
+ASYNC_TO_SYNC = {
+    "sqlite+aiosqlite": "sqlite",
+    "postgresql+asyncpg": "postgresql+psycopg",
+    "postgresql+psycopg_async": "postgresql+psycopg",
+    "mysql+aiomysql": "mysql+pymysql",
+    "mysql+asyncmy": "mysql+pymysql",
+    "mariadb+aiomysql": "mariadb+pymysql",
+    "mariadb+asyncmy": "mariadb+pymysql",
+}
+
+Source = str | URL | Engine | Connection
+
+
+def default_url() -> str:
+    """DATABASE_URL from the environment, else the management server's settings."""
+    from management_server.core.config import settings
+
+    return os.environ.get("DATABASE_URL") or settings.DATABASE_URL
+
+
+def parse_url(url: str | URL) -> URL:
+    """Parse a URL, with an error that does not echo the URL's password."""
+    if isinstance(url, URL):
+        return url
+    try:
+        return make_url(url)
+    except (sa_exc.ArgumentError, ValueError):
+        raise ConfigurationError(
+            f"cannot parse database URL {mask_text(str(url))!r}: expected dialect+driver://user:pass@host/db"
+        ) from None
+
+
+def mask_url(url: str | URL) -> str:
+    """The URL as text with its password replaced by ***."""
+    try:
+        return parse_url(url).render_as_string(hide_password=True)
+    except ConfigurationError:
+        return mask_text(str(url))
+
+
+_PASSWORD_IN_URL = re.compile(r"(?P<head>[a-z0-9+_.-]+://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<tail>@)", re.IGNORECASE)
+
+
+def mask_text(text: str, *urls: str | URL | None) -> str:
+    """Replace every password that appears in `text`, raw or percent-escaped, with ***."""
+    masked = _PASSWORD_IN_URL.sub(lambda m: f"{m['head']}***{m['tail']}", text)
+    for url in urls:
+        if url is None:
+            continue
+        try:
+            password = parse_url(url).password
+        except ConfigurationError:
+            continue
+        if password:
+            for spelling in {str(password), quote(str(password), safe=""), quote_plus(str(password))}:
+                masked = masked.replace(spelling, "***")
+    return masked
+
+
+def sync_url(url: str | URL) -> URL:
+    """The same database through a sync driver: schema_tools reads synchronously, whatever the app uses."""
+    parsed = parse_url(url)
+    replacement = ASYNC_TO_SYNC.get(parsed.drivername)
+    return parsed.set(drivername=replacement) if replacement else parsed
+
+
+def is_async_url(url: str | URL) -> bool:
+    """True for URLs whose driver needs an event loop (aiosqlite, asyncpg, aiomysql...)."""
+    return parse_url(url).drivername in ASYNC_TO_SYNC
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file behind a SQLite URL, or None for an in-memory database."""
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        return None
+    if database.startswith("file:"):
+        database = database[len("file:") :].split("?", 1)[0]
+    return Path(database).expanduser().resolve()
+
+
+def read_only_url(url: str | URL) -> URL:
+    """A sync URL that opens the database read-only; SQLite uses mode=ro so a missing file is never created."""
+    parsed = sync_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return parsed
+    path = sqlite_path(parsed)
+    if path is None:
+        return parsed
+    if not path.is_file():
+        raise DatabaseNotFound(
+            f"SQLite database file not found: {path}: check the URL, or run 'alembic upgrade head' to create it"
+        )
+    return parsed.set(database=f"file:{path}", query={**parsed.query, "mode": "ro", "uri": "true"})
+
+
+def _connect_args(url: URL) -> dict[str, Any]:
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    if backend in ("mysql", "mariadb"):
+        return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    return {}
+
+
+def create_sync_engine(url: str | URL, *, read_only: bool = False) -> Engine:
+    """A sync engine with a short connect timeout and no pool; read_only opens SQLite with mode=ro."""
+    parsed = read_only_url(url) if read_only else sync_url(url)
+    try:
+        return sa.create_engine(parsed, poolclass=NullPool, connect_args=_connect_args(parsed))
+    except sa_exc.NoSuchModuleError:
+        raise UnknownDriver(
+            f"unknown database driver {parsed.drivername!r} in {mask_url(parsed)}: "
+            "use sqlite, postgresql+psycopg, postgresql+asyncpg, mysql+pymysql or sqlite+aiosqlite"
+        ) from None
+    except ModuleNotFoundError as exc:
+        raise UnknownDriver(
+            f"the driver for {parsed.drivername!r} is not installed ({exc.name}): pip install it"
+        ) from None
+
+
+def explain_connect_error(error: BaseException, url: str | URL) -> ConnectionFailed:
+    """Turn a driver's connect error into one line that names the cause and the fix, without the password."""
+    parsed = parse_url(url)
+    where = mask_url(parsed)
+    text = mask_text(str(getattr(error, "orig", error) or error), parsed).lower()
+    host = f"{parsed.host or 'localhost'}:{parsed.port or ''}".rstrip(":")
+    if "password authentication failed" in text or "access denied" in text or "(1045" in text:
+        return ConnectionFailed(
+            f"login refused for {where}: check the user and password (percent-escape @ : / % in URLs)"
+        )
+    if "does not exist" in text and "database" in text or "unknown database" in text or "(1049" in text:
+        return DatabaseNotFound(f"database {parsed.database!r} does not exist on {host}: create it or fix the URL")
+    if "unable to open database file" in text:
+        return DatabaseNotFound(f"cannot open SQLite database for {where}: check the path and its permissions")
+    if "timeout" in text or "timed out" in text:
+        return ConnectionFailed(
+            f"timed out after {CONNECT_TIMEOUT_SECONDS}s connecting to {host} ({where}): check host and network"
+        )
+    if "refused" in text or "can't connect" in text or "could not connect" in text or "(2003" in text:
+        return ConnectionFailed(f"cannot connect to {host} ({where}): is the server running on that port?")
+    if "could not translate host name" in text or "name or service not known" in text:
+        return ConnectionFailed(f"unknown host {parsed.host!r} in {where}: check the host name")
+    first_line = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    return ConnectionFailed(f"cannot connect to {where}: {first_line}")
+
+
+def _begin_read_only(connection: Connection) -> None:
+    backend = connection.dialect.name
+    if backend == "sqlite":
+        connection.exec_driver_sql("PRAGMA query_only = ON")
+    elif backend == "postgresql":
+        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+    elif backend in ("mysql", "mariadb"):
+        connection.exec_driver_sql("START TRANSACTION READ ONLY")
+
+
+@contextmanager
+def read_only_connection(source: Source | None = None) -> Iterator[Connection]:
+    """A connection inside a read-only transaction that is rolled back on exit; a write through it fails.
+
+    Accepts a URL, an Engine or a Connection (default: DATABASE_URL or the server's settings).
+    """
+    if isinstance(source, Connection):
+        if source.in_transaction():
+            yield source
+            return
+        with source.begin() as transaction:
+            _begin_read_only(source)
+            try:
+                yield source
+            finally:
+                transaction.rollback()
+        return
+    engine = source if isinstance(source, Engine) else create_sync_engine(source or default_url(), read_only=True)
+    url = engine.url
+    try:
+        connection = engine.connect()
+    except sa_exc.DBAPIError as error:
+        raise explain_connect_error(error, url) from None
+    try:
+        with connection.begin() as transaction:
+            _begin_read_only(connection)
+            try:
+                yield connection
+            finally:
+                transaction.rollback()
+    finally:
+        connection.close()
+        if not isinstance(source, Engine):
+            engine.dispose()

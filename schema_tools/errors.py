@@ -1,0 +1,56 @@
+"""SchemaToolsError and its subclasses: one-line messages that name the problem and the fix."""
+
+from __future__ import annotations
+
+
+class SchemaToolsError(Exception):
+    """Base of every error a user can cause; the CLI prints its message on one line and exits 2."""
+
+    exit_code = 2
+
+    def __str__(self) -> str:
+        return " ".join(str(self.args[0]).split()) if self.args else self.__class__.__name__
+
+
+class ConfigurationError(SchemaToolsError):
+    """alembic.ini, the metadata target or an option is wrong."""
+
+
+class ConnectionFailed(SchemaToolsError):
+    """The database could not be reached or refused the login."""
+
+
+class DatabaseNotFound(ConnectionFailed):
+    """The SQLite file or the named database does not exist (and is never created by us)."""
+
+
+class UnknownDriver(ConfigurationError):
+    """The URL names a dialect or driver that is not installed."""
+
+
+class RevisionError(SchemaToolsError):
+    """The revision scripts are broken: syntax, missing or duplicate ids, cycles, unknown stamps."""
+
+
+class NotUpToDate(SchemaToolsError):
+    """The database is not at the scripts' head, so a new revision would be drafted on a stale base."""
+
+
+class MultipleHeads(SchemaToolsError):
+    """The scripts have more than one head; they must be merged first."""
+
+
+class DataLossRefused(SchemaToolsError):
+    """A destructive operation was about to run without an explicit allow."""
+
+
+class MigrationFailed(SchemaToolsError):
+    """An upgrade or downgrade failed; the message says what ran and how the database was left."""
+
+
+class GraphvizMissing(SchemaToolsError):
+    """Graphviz's `dot` is not on PATH."""
+
+
+class BackupError(SchemaToolsError):
+    """A backup or restore could not be made."""
