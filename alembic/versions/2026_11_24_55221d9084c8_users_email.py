@@ -27,9 +27,7 @@ def upgrade() -> None:
     """
     with op.batch_alter_table("users") as batch_op:
         batch_op.add_column(sa.Column("email", sa.String(length=100), nullable=True))
-    op.execute(
-        users.update().where(users.c.email.is_(None)).values(email=users.c.username + "@users.invalid")
-    )
+    op.execute(users.update().where(users.c.email.is_(None)).values(email=users.c.username + "@users.invalid"))
     with op.batch_alter_table("users") as batch_op:
         batch_op.alter_column("email", existing_type=sa.String(length=100), nullable=False)
         batch_op.create_unique_constraint(batch_op.f("uq_users_email"), ["email"])

@@ -59,6 +59,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Delete exactly the seeded rows, matched on username and e-mail, and nothing else."""
     for row in SEED_USERS:
-        op.execute(
-            users.delete().where(users.c.username == row["username"]).where(users.c.email == row["email"])
-        )
+        op.execute(users.delete().where(users.c.username == row["username"]).where(users.c.email == row["email"]))

@@ -42,9 +42,7 @@ class FreqAIModel(TimestampMixin, Base):
     description: Mapped[str | None] = mapped_column(Text)
     file_path: Mapped[str | None] = mapped_column(String(255))
     model_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(
-        String(20), nullable=False, default="pending", server_default=text("'pending'")
-    )
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="pending", server_default=text("'pending'"))
     backtest_results: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
 
@@ -63,25 +61,17 @@ class Bot(TimestampMixin, Base):
     exchange: Mapped[str] = mapped_column(String(50), nullable=False)
     stake_currency: Mapped[str | None] = mapped_column(String(10))
     stake_amount: Mapped[float | None] = mapped_column(Double)
-    max_open_trades: Mapped[int] = mapped_column(
-        Integer, nullable=False, default=3, server_default=text("3")
-    )
+    max_open_trades: Mapped[int] = mapped_column(Integer, nullable=False, default=3, server_default=text("3"))
     config: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
-    status: Mapped[str] = mapped_column(
-        String(20), nullable=False, default="stopped", server_default=text("'stopped'")
-    )
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="stopped", server_default=text("'stopped'"))
     pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
     port: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    restart_required: Mapped[bool] = mapped_column(
-        Boolean, nullable=False, default=False, server_default=false()
-    )
+    restart_required: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     freqai_model_id: Mapped[int | None] = mapped_column(ForeignKey("freqai_models.id"), nullable=True)
     total_trades: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default=text("0"))
-    profitable_trades: Mapped[int] = mapped_column(
-        Integer, nullable=False, default=0, server_default=text("0")
-    )
+    profitable_trades: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default=text("0"))
     total_profit: Mapped[float] = mapped_column(Double, nullable=False, default=0.0, server_default=text("0"))
     max_drawdown: Mapped[float] = mapped_column(Double, nullable=False, default=0.0, server_default=text("0"))
 
@@ -101,9 +91,7 @@ class Strategy(TimestampMixin, Base):
     parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
-    version: Mapped[str] = mapped_column(
-        String(20), nullable=False, default="1.0.0", server_default=text("'1.0.0'")
-    )
+    version: Mapped[str] = mapped_column(String(20), nullable=False, default="1.0.0", server_default=text("'1.0.0'"))
     tags: Mapped[list[str] | None] = mapped_column(JSON)
 
     author: Mapped[User] = relationship(back_populates="strategies")
@@ -132,9 +120,7 @@ class _TaskResult(TimestampMixin):
     celery_task_id: Mapped[str | None] = mapped_column(String(100), index=True)
     strategy_name: Mapped[str] = mapped_column(String(100), nullable=False)
     bot_config: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(
-        String(20), nullable=False, default="pending", server_default=text("'pending'")
-    )
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="pending", server_default=text("'pending'"))
     results: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
 

@@ -1,0 +1,40 @@
+# schema-tools: `make lab` to explore in JupyterLab, `make test` to run every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+LAB_PORT ?= 8888
+
+.PHONY: setup system-deps migrate lab test lint format notebooks bench clean
+
+setup: $(STAMP) system-deps
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name schema-tools --display-name "Python (schema-tools)" >/dev/null
+	touch $(STAMP)
+
+system-deps:
+	@scripts/install-system-deps --browser
+
+migrate: setup
+	$(BIN)/alembic upgrade head
+
+lab: migrate
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(LAB_PORT)
+
+test: setup
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .ruff_cache

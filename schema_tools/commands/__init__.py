@@ -1,0 +1,1 @@
+"""One module per `schema-tools` subcommand, each with `register(subparsers)`."""
