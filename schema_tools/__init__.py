@@ -1,6 +1,8 @@
 """schema_tools: diff, draft, lint, draw and migrate a SQLAlchemy + Alembic database."""
 
+from .changes import Change
 from .connect import mask_url, read_only_connection, sync_url
+from .diff import SchemaDiff, diff
 from .errors import (
     BackupError,
     ConfigurationError,
@@ -16,9 +18,12 @@ from .errors import (
     UnknownDriver,
 )
 from .settings import alembic_config, compare_options, load_metadata
+from .sources import copy_metadata, reflect_source, schema_at_revision
+from .status import Status, status
 
 __all__ = [
     "BackupError",
+    "Change",
     "ConfigurationError",
     "ConnectionFailed",
     "DataLossRefused",
@@ -28,12 +33,19 @@ __all__ = [
     "MultipleHeads",
     "NotUpToDate",
     "RevisionError",
+    "SchemaDiff",
     "SchemaToolsError",
+    "Status",
     "UnknownDriver",
     "alembic_config",
     "compare_options",
+    "copy_metadata",
+    "diff",
     "load_metadata",
     "mask_url",
     "read_only_connection",
+    "reflect_source",
+    "schema_at_revision",
+    "status",
     "sync_url",
 ]

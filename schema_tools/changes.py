@@ -1,0 +1,204 @@
+"""Change: one schema difference as a frozen record, flattened from Alembic's irregular diff tuples."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+SAFE, MAY_FAIL, DATA_LOSS = "safe", "may-fail", "data-loss"
+RISKS = (SAFE, MAY_FAIL, DATA_LOSS)
+
+# Kinds as Alembic names them in compare_metadata's output, in the order a reader wants them.
+KINDS = (
+    "add_table",
+    "remove_table",
+    "add_column",
+    "remove_column",
+    "modify_type",
+    "modify_nullable",
+    "modify_default",
+    "modify_comment",
+    "add_index",
+    "remove_index",
+    "add_constraint",
+    "remove_constraint",
+    "add_fk",
+    "remove_fk",
+    "add_table_comment",
+    "remove_table_comment",
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between the desired schema (models) and the current one (database).
+
+    `name` is the object the change is about (table, column, index or constraint name); `before` and
+    `after` are short texts (a type, NULL/NOT NULL, a default, an index definition); `risk` is safe,
+    may-fail or data-loss, and `reason` says why.
+    """
+
+    kind: str
+    table: str | None
+    name: str | None
+    before: str | None = None
+    after: str | None = None
+    columns: tuple[str, ...] = ()
+    risk: str = SAFE
+    reason: str = ""
+    # The raw diff tuple from compare_metadata, for callers that need the SQLAlchemy objects.
+    raw: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def object_type(self) -> str:
+        """table, column, index, unique constraint or foreign key."""
+        if self.kind.endswith("_table") or self.kind.endswith("table_comment"):
+            return "table"
+        if self.kind.endswith("_index"):
+            return "index"
+        if self.kind.endswith("_fk"):
+            return "foreign key"
+        if self.kind.endswith("_constraint"):
+            return "unique constraint"
+        return "column"
+
+    @property
+    def key(self) -> tuple[str, str | None, str | None]:
+        """(kind, table, name): what the change is, independent of how it is shown."""
+        return (self.kind, self.table, self.name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        return {
+            "kind": self.kind,
+            "table": self.table,
+            "name": self.name,
+            "object_type": self.object_type,
+            "before": self.before,
+            "after": self.after,
+            "columns": list(self.columns),
+            "risk": self.risk,
+            "reason": self.reason,
+        }
+
+
+def flatten(raw_diffs: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
+    """compare_metadata nests a column's modify_* tuples in a list; flatten once, here."""
+    for item in raw_diffs:
+        if isinstance(item, list):
+            yield from flatten(item)
+        else:
+            yield item
+
+
+def type_text(type_: Any, dialect: Dialect | None) -> str:
+    """A column type as the dialect spells it, e.g. VARCHAR(100)."""
+    if type_ is None:
+        return "?"
+    try:
+        return type_.compile(dialect=dialect) if dialect is not None else str(type_)
+    except Exception:  # a type the dialect cannot compile (e.g. JSON on an old dialect): show its class
+        return repr(type_)
+
+
+def default_text(default: Any) -> str | None:
+    """A server default as SQL text, or None."""
+    if default is None:
+        return None
+    arg = getattr(default, "arg", default)
+    if isinstance(arg, str):
+        return f"'{arg}'"
+    text = getattr(arg, "text", None)
+    if text is not None:
+        return str(text)
+    try:
+        return str(arg.compile(compile_kwargs={"literal_binds": True}))
+    except Exception:
+        return str(arg)
+
+
+def column_text(column: sa.Column[Any], dialect: Dialect | None) -> str:
+    """`VARCHAR(10) NOT NULL DEFAULT 'x'`: a column's definition in one line."""
+    parts = [type_text(column.type, dialect), "NULL" if column.nullable else "NOT NULL"]
+    default = default_text(column.server_default)
+    if default is not None:
+        parts.append(f"DEFAULT {default}")
+    if column.primary_key:
+        parts.append("PRIMARY KEY")
+    return " ".join(parts)
+
+
+def _constraint_columns(constraint: Any) -> tuple[str, ...]:
+    return tuple(column.name for column in constraint.columns)
+
+
+def _index_text(index: sa.Index) -> str:
+    columns = ", ".join(getattr(expr, "name", str(expr)) for expr in index.expressions)
+    return f"{'UNIQUE ' if index.unique else ''}INDEX ({columns})"
+
+
+def _fk_text(fk: sa.ForeignKeyConstraint) -> str:
+    targets = [element.target_fullname.rsplit(".", 1) for element in fk.elements]
+    referred = targets[0][0] if targets else "?"
+    text = f"({', '.join(fk.column_keys)}) -> {referred}({', '.join(t[-1] for t in targets)})"
+    if fk.ondelete:
+        text += f" ON DELETE {fk.ondelete}"
+    return text
+
+
+def change_from_diff(diff: tuple[Any, ...], dialect: Dialect | None) -> Change:
+    """One Change from one flattened compare_metadata tuple."""
+    kind = diff[0]
+    if kind in ("add_table", "remove_table"):
+        table = diff[1]
+        text = f"{len(table.columns)} columns"
+        return Change(
+            kind,
+            table.name,
+            table.name,
+            None if kind == "add_table" else text,
+            text if kind == "add_table" else None,
+            tuple(c.name for c in table.columns),
+            raw=diff,
+        )
+    if kind in ("add_column", "remove_column"):
+        _, _schema, table_name, column = diff
+        text = column_text(column, dialect)
+        before, after = (None, text) if kind == "add_column" else (text, None)
+        return Change(kind, table_name, column.name, before, after, (column.name,), raw=diff)
+    if kind.startswith("modify_"):
+        _, _schema, table_name, column_name, _existing, old, new = diff
+        if kind == "modify_type":
+            before, after = type_text(old, dialect), type_text(new, dialect)
+        elif kind == "modify_nullable":
+            before, after = ("NULL" if old else "NOT NULL"), ("NULL" if new else "NOT NULL")
+        elif kind == "modify_default":
+            before, after = default_text(old), default_text(new)
+        else:
+            before, after = old, new
+        return Change(kind, table_name, column_name, before, after, (column_name,), raw=diff)
+    if kind in ("add_index", "remove_index"):
+        index = diff[1]
+        text = _index_text(index)
+        before, after = (None, text) if kind == "add_index" else (text, None)
+        columns = tuple(getattr(expr, "name", str(expr)) for expr in index.expressions)
+        return Change(kind, index.table.name, index.name, before, after, columns, raw=diff)
+    if kind in ("add_constraint", "remove_constraint"):
+        constraint = diff[1]
+        columns = _constraint_columns(constraint)
+        text = f"UNIQUE ({', '.join(columns)})"
+        before, after = (None, text) if kind == "add_constraint" else (text, None)
+        return Change(kind, constraint.table.name, constraint.name, before, after, columns, raw=diff)
+    if kind in ("add_fk", "remove_fk"):
+        fk = diff[1]
+        text = _fk_text(fk)
+        before, after = (None, text) if kind == "add_fk" else (text, None)
+        return Change(kind, fk.table.name, fk.name, before, after, tuple(fk.column_keys), raw=diff)
+    if kind in ("add_table_comment", "remove_table_comment"):
+        table = diff[1]
+        return Change(kind, table.name, table.name, diff[2] if len(diff) > 2 else None, table.comment, raw=diff)
+    return Change(kind, None, None, None, repr(diff[1:]), raw=diff)

@@ -1,0 +1,196 @@
+"""diff(): the models (or a database, or a revision) against a live database, via Alembic's compare_metadata."""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, overload
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import MetaData
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection
+
+from .changes import KINDS, RISKS, Change, change_from_diff, flatten
+from .display import badge, escape, html_table, text_table
+from .risk import assess
+from .settings import compare_options
+from .sources import SchemaSource, describe, desired_schema, open_database, reflect
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class SchemaDiff(Sequence[Change]):
+    """What autogenerate would change to make `target` match `source`; immutable, falsy when empty."""
+
+    changes: tuple[Change, ...]
+    source: str
+    target: str
+    dialect: str
+    desired: MetaData = field(compare=False)
+    # The live schema, reflected on first use (ER diagrams of the diff need it; the diff itself does not).
+    _load_current: Callable[[], MetaData] = field(compare=False)
+    _cache: dict[str, MetaData] = field(default_factory=dict, compare=False)
+
+    @overload
+    def __getitem__(self, index: int) -> Change: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Change]: ...
+    def __getitem__(self, index: int | slice) -> Change | Sequence[Change]:
+        return self.changes[index]
+
+    def __len__(self) -> int:
+        return len(self.changes)
+
+    def __iter__(self) -> Iterator[Change]:
+        return iter(self.changes)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SchemaDiff) and self.changes == other.changes
+
+    def __hash__(self) -> int:
+        return hash(self.changes)
+
+    @property
+    def current(self) -> MetaData:
+        """The live schema in a fresh MetaData (reflected read-only once, then kept)."""
+        if "current" not in self._cache:
+            self._cache["current"] = self._load_current()
+        return self._cache["current"]
+
+    def by_table(self) -> dict[str, tuple[Change, ...]]:
+        """Changes grouped by table, tables in name order, changes in Alembic's kind order."""
+        groups: dict[str, list[Change]] = {}
+        for change in self.changes:
+            groups.setdefault(change.table or "", []).append(change)
+        return {table: tuple(groups[table]) for table in sorted(groups)}
+
+    def summary(self) -> dict[str, Any]:
+        """Counts: all changes, tables touched, per risk and per kind."""
+        risks = Counter(change.risk for change in self.changes)
+        kinds = Counter(change.kind for change in self.changes)
+        return {
+            "changes": len(self.changes),
+            "tables": len({change.table for change in self.changes}),
+            "risk": {risk: risks.get(risk, 0) for risk in RISKS},
+            "kinds": {kind: kinds[kind] for kind in KINDS if kinds.get(kind)},
+        }
+
+    @property
+    def risk(self) -> str:
+        """The worst risk among the changes ("safe" when there are none)."""
+        worst = max((RISKS.index(change.risk) for change in self.changes), default=0)
+        return RISKS[worst]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form: {"source", "target", "dialect", "changes": [...], "summary": {...}}."""
+        return {
+            "source": self.source,
+            "target": self.target,
+            "dialect": self.dialect,
+            "changes": [change.to_dict() for change in self.changes],
+            "summary": self.summary(),
+        }
+
+    def erd(self, **options: Any) -> Any:
+        """The diff drawn on an ER diagram (see schema_tools.erd)."""
+        from .erd import erd
+
+        return erd(self, **options)
+
+    def _headline(self) -> str:
+        if not self.changes:
+            return f"No changes: {self.target} matches {self.source}."
+        risk = self.summary()["risk"]
+        counts = ", ".join(f"{risk[name]} {name}" for name in RISKS if risk[name])
+        return (
+            f"{len(self.changes)} change{'s' if len(self.changes) != 1 else ''} in "
+            f"{self.summary()['tables']} table{'s' if self.summary()['tables'] != 1 else ''} "
+            f"to make {self.target} match {self.source} ({counts})"
+        )
+
+    def __str__(self) -> str:
+        if not self.changes:
+            return self._headline()
+        rows = [
+            (change.table, change.kind, change.name, change.before, change.after, change.risk, change.reason)
+            for change in self.changes
+        ]
+        table = text_table(("table", "change", "name", "before", "after", "risk", "why"), rows)
+        return f"{self._headline()}\n{table}"
+
+    def __repr__(self) -> str:
+        return f"<SchemaDiff {self.dialect}: {len(self.changes)} changes>\n{self}"
+
+    def _repr_html_(self) -> str:
+        if not self.changes:
+            return f'<div class="st-caption">{escape(self._headline())}</div>'
+        rows: list[list[str]] = []
+        styles: list[str] = []
+        for table, changes in self.by_table().items():
+            rows.append([f"<b>{escape(table)}</b>", "", "", "", "", ""])
+            styles.append(' class="st-group"')
+            for change in changes:
+                rows.append(
+                    [
+                        escape(change.kind),
+                        escape(change.name),
+                        escape(change.before),
+                        escape(change.after),
+                        badge(change.risk),
+                        escape(change.reason),
+                    ]
+                )
+                styles.append("")
+        return html_table(
+            ("change", "name", "before", "after", "risk", "why"),
+            rows,
+            caption=escape(self._headline()),
+            row_styles=styles,
+            raw_html_columns=range(6),
+        )
+
+
+def compare(connection: Connection, desired: MetaData) -> list[Any]:
+    """compare_metadata with the environment's options: exactly what autogenerate and `alembic check` see."""
+    options = compare_options(connection.dialect.name)
+    context = MigrationContext.configure(connection, opts={**options, "target_metadata": desired})
+    with warnings.catch_warnings():
+        # FK cycles (Sakila's staff <-> store) only stop SQLAlchemy from sorting tables; the diff is unaffected.
+        warnings.filterwarnings("ignore", message="Cannot correctly sort tables", category=sa_exc.SAWarning)
+        return compare_metadata(context, desired)
+
+
+def diff(
+    source: SchemaSource = None,
+    target: SchemaSource = None,
+    *,
+    config: Any = None,
+    preflight: bool = True,
+) -> SchemaDiff:
+    """Diff `source` (models by default; or a URL, Engine or revision id) against `target` (a live database).
+
+    The target is opened read-only and never written; a revision id as either side is built in a
+    scratch SQLite database. With `preflight`, may-fail risks are checked against the live rows.
+    """
+    desired = desired_schema(source, config=config)
+    with open_database(target, config=config) as connection:
+        raw = compare(connection, desired)
+        dialect = connection.dialect
+        changes = tuple(change_from_diff(item, dialect) for item in flatten(raw))
+        changes = assess(changes, connection if preflight else None)
+
+    def load_current() -> MetaData:
+        with open_database(target, config=config) as connection:
+            return reflect(connection)
+
+    return SchemaDiff(
+        changes=changes,
+        source=describe(source) if source is not None else "models",
+        target=describe(target),
+        dialect=dialect.name,
+        desired=desired,
+        _load_current=load_current,
+    )

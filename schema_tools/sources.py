@@ -1,0 +1,127 @@
+"""Turn what a caller hands us (MetaData, "module:attr", URL, Engine, revision id) into a schema, read-only."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.util.exc import CommandError
+from sqlalchemy import MetaData
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.pool import NullPool
+
+from .connect import mask_url, parse_url, read_only_connection, sqlite_path
+from .errors import RevisionError
+from .settings import INTERNAL_TABLES, alembic_config, load_metadata
+
+SchemaSource = MetaData | str | URL | Engine | Connection | None
+
+
+def is_url(value: object) -> bool:
+    """True for a URL object or a string that looks like dialect://..."""
+    return isinstance(value, URL) or (isinstance(value, str) and "://" in value)
+
+
+def is_metadata_path(value: object) -> bool:
+    """True for a "module:attribute" string."""
+    return isinstance(value, str) and "://" not in value and ":" in value
+
+
+def is_revision(value: object) -> bool:
+    """True for a revision id or symbol ("head", "base", "55221d9084c8", "head-1")."""
+    return isinstance(value, str) and not is_url(value) and not is_metadata_path(value)
+
+
+def describe(source: SchemaSource) -> str:
+    """A short, password-free and machine-independent label: SQLite files show only their name."""
+    if isinstance(source, MetaData):
+        return f"models ({len(source.tables)} tables)"
+    if source is None:
+        return "database (DATABASE_URL)"
+    if isinstance(source, Engine | Connection):
+        return describe(source.engine.url if isinstance(source, Connection) else source.url)
+    if is_url(source):
+        url = parse_url(source)
+        if url.get_backend_name() == "sqlite":
+            path = sqlite_path(url)
+            return f"sqlite:///{path.name}" if path else "sqlite (memory)"
+        return mask_url(url)
+    if is_metadata_path(source):
+        return f"models ({source})"
+    return f"revision {source}"
+
+
+def reflect(connection: Connection, *, only: set[str] | None = None) -> MetaData:
+    """The live schema in a fresh MetaData, without Alembic's and schema_tools' bookkeeping tables."""
+    metadata = MetaData()
+    metadata.reflect(
+        bind=connection,
+        only=lambda name, _: name not in INTERNAL_TABLES and (only is None or name in only),
+    )
+    return metadata
+
+
+def reflect_source(source: str | URL | Engine | Connection | None) -> MetaData:
+    """Reflect a live database read-only into a fresh MetaData (never into the caller's)."""
+    with read_only_connection(source) as connection:
+        return reflect(connection)
+
+
+@contextmanager
+def database_at_revision(revision: str, *, config: Any = None) -> Iterator[URL]:
+    """A scratch SQLite database upgraded to `revision`, deleted afterwards."""
+    with tempfile.TemporaryDirectory(prefix="schema_tools_rev_") as directory:
+        url = sa.make_url(f"sqlite:///{Path(directory) / 'at_revision.db'}")
+        engine = sa.create_engine(url, poolclass=NullPool)
+        try:
+            cfg = config if config is not None else alembic_config()
+            cfg.attributes["connection"] = engine
+            try:
+                command.upgrade(cfg, revision)
+            except CommandError as error:
+                raise RevisionError(f"cannot build the schema at revision {revision!r}: {error}") from None
+            finally:
+                cfg.attributes.pop("connection", None)
+        finally:
+            engine.dispose()
+        yield url
+
+
+def schema_at_revision(revision: str, *, config: Any = None) -> MetaData:
+    """The schema as the history builds it at `revision`, reflected from a scratch SQLite database."""
+    with database_at_revision(revision, config=config) as url:
+        return reflect_source(url)
+
+
+def desired_schema(source: SchemaSource, *, config: Any = None) -> MetaData:
+    """The schema a diff should move towards: models, another database, or a revision."""
+    if source is None or isinstance(source, MetaData) or is_metadata_path(source):
+        return load_metadata(source)
+    if isinstance(source, Engine | Connection) or is_url(source):
+        return reflect_source(source)
+    return schema_at_revision(str(source), config=config)
+
+
+@contextmanager
+def open_database(target: str | URL | Engine | Connection | None, *, config: Any = None) -> Iterator[Connection]:
+    """A read-only connection to the database a diff compares against; a revision id gets a scratch copy."""
+    if is_revision(target):
+        with database_at_revision(str(target), config=config) as url, read_only_connection(url) as connection:
+            yield connection
+        return
+    with read_only_connection(target) as connection:
+        yield connection
+
+
+def copy_metadata(metadata: MetaData | str | None = None) -> MetaData:
+    """A deep copy of the models' MetaData (naming convention included) to change freely in a notebook."""
+    original = load_metadata(metadata)
+    copy = MetaData(naming_convention=dict(original.naming_convention), schema=original.schema)
+    for table in original.sorted_tables:
+        table.to_metadata(copy)
+    return copy
