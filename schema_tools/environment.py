@@ -23,10 +23,13 @@ class ForeignKeyViolation(RuntimeError):
 
 
 def database_url(context: Any) -> str:
-    """The URL to migrate: `-x url=...`, else $DATABASE_URL, else alembic.ini, else the server's settings."""
+    """The URL to migrate: config.attributes["url"] (programmatic), `-x url=...`, $DATABASE_URL, alembic.ini,
+    else the server's settings."""
     from management_server.core.config import settings
 
     config = context.config
+    if config.attributes.get("url"):
+        return str(config.attributes["url"])
     x_arguments = context.get_x_argument(as_dictionary=True)
     if x_arguments.get("url"):
         return x_arguments["url"]

@@ -9,7 +9,7 @@ Create Date: 2026-11-24 22:13:00.000000+00:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 # revision identifiers, used by Alembic.
 revision: str = "2aefc3d92de3"
@@ -73,6 +73,46 @@ DOWNGRADE_SQL = {
 }
 
 
+def bots_table() -> sa.Table | None:
+    """The bots table at this revision, for batch mode in `--sql` runs, where SQLite cannot be reflected."""
+    if not context.is_offline_mode():
+        return None
+    return sa.Table(
+        "bots",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("strategy_name", sa.String(length=100), nullable=False),
+        sa.Column("exchange", sa.String(length=50), nullable=False),
+        sa.Column("max_open_trades", sa.Integer(), server_default=sa.text("3"), nullable=False),
+        sa.Column("config", sa.JSON(), nullable=True),
+        sa.Column("is_active", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("status", sa.String(length=20), server_default=sa.text("'stopped'"), nullable=False),
+        sa.Column("pid", sa.Integer(), nullable=True),
+        sa.Column("port", sa.Integer(), nullable=True),
+        sa.Column("restart_required", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=False),
+        sa.Column("freqai_model_id", sa.Integer(), nullable=True),
+        sa.Column("total_trades", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("profitable_trades", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("total_profit", sa.Double(), server_default=sa.text("0"), nullable=False),
+        sa.Column("max_drawdown", sa.Double(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
+        ),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("stake_currency", sa.String(length=10), nullable=True),
+        sa.Column("stake_amount", sa.Double(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_bots"),
+        sa.UniqueConstraint("name", name="uq_bots_name"),
+        sa.ForeignKeyConstraint(["created_by"], ["users.id"], name="fk_bots_created_by_users"),
+        sa.ForeignKeyConstraint(
+            ["freqai_model_id"], ["freqai_models.id"], name="fk_bots_freqai_model_id_freqai_models"
+        ),
+    )
+
+
 def _statements(per_dialect: dict[str, list[str]]) -> list[str]:
     name = op.get_context().dialect.name
     return per_dialect["mysql" if name == "mariadb" else name]
@@ -91,6 +131,6 @@ def downgrade() -> None:
     """Put the values back into config, then drop the columns."""
     for statement in _statements(DOWNGRADE_SQL):
         op.execute(statement)
-    with op.batch_alter_table("bots") as batch_op:
+    with op.batch_alter_table("bots", copy_from=bots_table()) as batch_op:
         batch_op.drop_column("stake_amount")
         batch_op.drop_column("stake_currency")
