@@ -79,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except sa_exc.DBAPIError as error:
         first = str(getattr(error, "orig", error)).strip().splitlines()[0]
         return _fail(f"database error: {first}", url)
+    except BrokenPipeError:  # `schema-tools diff --format json | head`: the reader left; not an error
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("schema-tools: interrupted", file=sys.stderr)
         return 130

@@ -42,7 +42,9 @@ def describe(source: SchemaSource) -> str:
     if isinstance(source, MetaData):
         return f"models ({len(source.tables)} tables)"
     if source is None:
-        return "database (DATABASE_URL)"
+        from .connect import default_url
+
+        return describe(default_url())
     if isinstance(source, Engine | Connection):
         return describe(source.engine.url if isinstance(source, Connection) else source.url)
     if is_url(source):
