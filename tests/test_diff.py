@@ -252,3 +252,25 @@ def test_text_html_and_json_show_every_change_with_its_risk(sqlite_url: sa.URL) 
     assert {c["kind"] for c in payload["changes"]} == {c.kind for c in result}
     assert payload["summary"]["risk"]["data-loss"] == sum(c.risk == DATA_LOSS for c in result)
     assert set(result.by_table()) == {"bots", "hyperopt_results"}
+
+
+def test_async_urls_are_read_through_their_sync_driver(db_url: sa.URL) -> None:
+    upgrade(db_url)
+    async_driver = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "mysql": "mysql+aiomysql"}
+    async_url = db_url.set(drivername=async_driver[db_url.get_backend_name()])
+    result = diff(None, async_url.render_as_string(hide_password=False))
+    assert not result, str(result)
+    assert result.dialect == db_url.get_backend_name()
+
+
+def test_an_engine_or_a_connection_works_as_the_target(sqlite_url: sa.URL) -> None:
+    upgrade(sqlite_url, "2aefc3d92de3")
+    engine = sa.create_engine(sqlite_url, poolclass=NullPool)
+    try:
+        from_engine = diff(None, engine)
+        with engine.connect() as connection:
+            from_connection = diff(None, connection)
+    finally:
+        engine.dispose()
+    assert from_engine == from_connection == diff(None, sqlite_url)
+    assert len(from_engine) == 7
