@@ -17,6 +17,7 @@ from .errors import (
     SchemaToolsError,
     UnknownDriver,
 )
+from .scratch import notebook_database, scratch_copy, upgraded_database
 from .settings import alembic_config, compare_options, load_metadata
 from .sources import copy_metadata, reflect_source, schema_at_revision
 from .status import Status, status
@@ -43,9 +44,12 @@ __all__ = [
     "diff",
     "load_metadata",
     "mask_url",
+    "notebook_database",
     "read_only_connection",
     "reflect_source",
     "schema_at_revision",
+    "scratch_copy",
     "status",
     "sync_url",
+    "upgraded_database",
 ]
