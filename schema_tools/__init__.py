@@ -17,6 +17,7 @@ from .errors import (
     SchemaToolsError,
     UnknownDriver,
 )
+from .inventory import Inventory, inventory
 from .scratch import notebook_database, scratch_copy, upgraded_database
 from .settings import alembic_config, compare_options, load_metadata
 from .sources import copy_metadata, reflect_source, schema_at_revision
@@ -30,6 +31,7 @@ __all__ = [
     "DataLossRefused",
     "DatabaseNotFound",
     "GraphvizMissing",
+    "Inventory",
     "MigrationFailed",
     "MultipleHeads",
     "NotUpToDate",
@@ -42,6 +44,7 @@ __all__ = [
     "compare_options",
     "copy_metadata",
     "diff",
+    "inventory",
     "load_metadata",
     "mask_url",
     "notebook_database",

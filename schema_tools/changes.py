@@ -141,10 +141,17 @@ def _index_text(index: sa.Index) -> str:
     return f"{'UNIQUE ' if index.unique else ''}INDEX ({columns})"
 
 
-def _fk_text(fk: sa.ForeignKeyConstraint) -> str:
+def fk_target(fk: sa.ForeignKeyConstraint) -> tuple[str, tuple[str, ...]]:
+    """(referred table, referred columns) without resolving the table, which may not be in the MetaData."""
     targets = [element.target_fullname.rsplit(".", 1) for element in fk.elements]
-    referred = targets[0][0] if targets else "?"
-    text = f"({', '.join(fk.column_keys)}) -> {referred}({', '.join(t[-1] for t in targets)})"
+    if not targets:
+        return "?", ()
+    return targets[0][0].rsplit(".", 1)[-1], tuple(target[-1] for target in targets)
+
+
+def _fk_text(fk: sa.ForeignKeyConstraint) -> str:
+    referred, columns = fk_target(fk)
+    text = f"({', '.join(fk.column_keys)}) -> {referred}({', '.join(columns)})"
     if fk.ondelete:
         text += f" ON DELETE {fk.ondelete}"
     return text

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import types as satypes
 from sqlalchemy.engine import Connection
 
-from .changes import DATA_LOSS, MAY_FAIL, SAFE, Change
+from .changes import DATA_LOSS, MAY_FAIL, SAFE, Change, fk_target
 
 Assessment = tuple[str, str]
 _RULES: dict[str, Callable[[Change, LiveData | None], Assessment]] = {}
@@ -142,7 +142,7 @@ def _add_fk(change: Change, live: LiveData | None) -> Assessment:
         return MAY_FAIL, "a new foreign key fails if existing rows point nowhere"
     if not live.has_columns(table, change.columns):
         return SAFE, "over new columns or a new table"
-    referred_table, referred_columns = _fk_target(fk)
+    referred_table, referred_columns = fk_target(fk)
     orphans = live.preflight.orphan_rows(live.connection, table, change.columns, referred_table, referred_columns)
     if orphans:
         return MAY_FAIL, f"{_plural(orphans, 'row')} point to no {referred_table} row"
@@ -161,11 +161,6 @@ def _modify_type(change: Change, live: LiveData | None) -> Assessment:
     if misfits:
         return verdict, f"{why}: {_plural(misfits, 'value')} would not fit"
     return verdict, f"{why}; no current value is affected"
-
-
-def _fk_target(fk: sa.ForeignKeyConstraint) -> tuple[str, tuple[str, ...]]:
-    targets = [element.target_fullname.rsplit(".", 1) for element in fk.elements]
-    return targets[0][0].rsplit(".", 1)[-1], tuple(target[-1] for target in targets)
 
 
 def _plural(count: int, noun: str) -> str:
