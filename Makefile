@@ -25,8 +25,13 @@ migrate: setup
 lab: migrate
 	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(LAB_PORT)
 
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
+
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest tests notebooks $(NBVAL)
+
+notebooks: setup
+	$(BIN)/python scripts/run_notebooks.py
 
 lint: setup
 	$(BIN)/ruff check .

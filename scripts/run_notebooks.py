@@ -1,0 +1,41 @@
+"""Re-execute the notebooks in place so their stored outputs are fresh and deterministic (`make notebooks`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def run(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        record_timing=False,  # no timestamps in the committed files
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+    nbformat.write(notebook, path)
+    print(f"executed {path.name}", file=sys.stderr)
+
+
+def main(argv: list[str]) -> int:
+    # The stored outputs describe the embedded database's scratch copy, never a URL from this shell.
+    os.environ.pop("DATABASE_URL", None)
+    paths = [Path(arg) for arg in argv] or sorted(NOTEBOOKS.glob("*.ipynb"))
+    for path in paths:
+        run(path.resolve())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
