@@ -28,7 +28,7 @@ lab: migrate
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
 test: setup
-	$(BIN)/pytest tests notebooks $(NBVAL)
+	SCHEMA_TOOLS_FRESH_DATABASE=1 $(BIN)/pytest tests notebooks $(NBVAL)
 
 notebooks: setup
 	$(BIN)/python scripts/run_notebooks.py

@@ -73,10 +73,19 @@ def scratch_copy(url: str | sa.URL | None = None, *, name: str = "freqtrade.db")
     return f"sqlite:///{target}"
 
 
+FRESH_DATABASE_ENV = "SCHEMA_TOOLS_FRESH_DATABASE"
+
+
 def notebook_database() -> str:
-    """$DATABASE_URL when the person set one (they asked for it), else a scratch copy of the embedded DB."""
+    """$DATABASE_URL when the person set one (they asked for it), else a scratch copy of the embedded DB.
+
+    With SCHEMA_TOOLS_FRESH_DATABASE=1 (nbval and `make notebooks`) it is a new database at head
+    instead, so stored outputs never depend on what a developer's freqtrade.db happens to hold.
+    """
     explicit = os.environ.get("DATABASE_URL")
     if explicit:
         parse_url(explicit)
         return explicit
+    if os.environ.get(FRESH_DATABASE_ENV) == "1":
+        return upgraded_database()
     return scratch_copy()

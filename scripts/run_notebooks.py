@@ -31,6 +31,7 @@ def run(path: Path) -> None:
 def main(argv: list[str]) -> int:
     # The stored outputs describe the embedded database's scratch copy, never a URL from this shell.
     os.environ.pop("DATABASE_URL", None)
+    os.environ["SCHEMA_TOOLS_FRESH_DATABASE"] = "1"
     paths = [Path(arg) for arg in argv] or sorted(NOTEBOOKS.glob("*.ipynb"))
     for path in paths:
         run(path.resolve())

@@ -51,5 +51,6 @@ def test_notebooks_use_database_url_when_set_and_a_scratch_copy_otherwise(monkey
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u@db.invalid/x")
     assert notebook_database() == "postgresql+psycopg://u@db.invalid/x"
     monkeypatch.delenv("DATABASE_URL")
+    monkeypatch.delenv("SCHEMA_TOOLS_FRESH_DATABASE", raising=False)
     url = notebook_database()
     assert url.startswith("sqlite:///") and "schema_tools_scratch_" in url
