@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import types as satypes
 from sqlalchemy.engine import Connection
 
+from . import preflight
 from .changes import DATA_LOSS, MAY_FAIL, SAFE, Change, fk_target
 
 Assessment = tuple[str, str]
@@ -35,12 +36,6 @@ class LiveData:
     connection: Connection
 
     @cached_property
-    def preflight(self) -> Any:
-        from . import preflight  # the counting queries; imported on first live-data rule
-
-        return preflight
-
-    @cached_property
     def inspector(self) -> sa.Inspector:
         return sa.inspect(self.connection)
 
@@ -57,7 +52,7 @@ class LiveData:
         return bool(columns) and set(columns) <= self.columns(table)
 
     def rows(self, table: str) -> int:
-        return self.preflight.row_count(self.connection, table) if table in self.tables else 0
+        return preflight.row_count(self.connection, table) if table in self.tables else 0
 
 
 def assess(changes: tuple[Change, ...], connection: Connection | None) -> tuple[Change, ...]:
@@ -104,7 +99,7 @@ def _modify_nullable(change: Change, live: LiveData | None) -> Assessment:
         return SAFE, ""
     if live is None or not live.has_columns(change.table or "", change.columns):
         return MAY_FAIL, "NOT NULL fails if any row holds NULL"
-    nulls = live.preflight.null_count(live.connection, change.table or "", change.columns[0])
+    nulls = preflight.null_count(live.connection, change.table or "", change.columns[0])
     if nulls:
         return MAY_FAIL, f"NOT NULL fails: {_plural(nulls, 'row')} hold NULL"
     return SAFE, "no row holds NULL"
@@ -128,7 +123,7 @@ def _unique_risk(change: Change, live: LiveData | None) -> Assessment:
         return MAY_FAIL, "a new unique key fails if existing values repeat"
     if not live.has_columns(table, change.columns):
         return SAFE, "over new columns or a new table"
-    groups = live.preflight.duplicate_groups(live.connection, table, change.columns)
+    groups = preflight.duplicate_groups(live.connection, table, change.columns)
     if groups:
         return MAY_FAIL, f"{_plural(groups, 'group')} of existing rows repeat ({', '.join(change.columns)})"
     return SAFE, "existing values are unique"
@@ -143,7 +138,7 @@ def _add_fk(change: Change, live: LiveData | None) -> Assessment:
     if not live.has_columns(table, change.columns):
         return SAFE, "over new columns or a new table"
     referred_table, referred_columns = fk_target(fk)
-    orphans = live.preflight.orphan_rows(live.connection, table, change.columns, referred_table, referred_columns)
+    orphans = preflight.orphan_rows(live.connection, table, change.columns, referred_table, referred_columns)
     if orphans:
         return MAY_FAIL, f"{_plural(orphans, 'row')} point to no {referred_table} row"
     return SAFE, "every existing row has its parent"
@@ -155,7 +150,7 @@ def _modify_type(change: Change, live: LiveData | None) -> Assessment:
     verdict, why = classify_type_change(old, new)
     if verdict == SAFE or live is None or not live.has_columns(change.table or "", change.columns):
         return verdict, why
-    misfits = live.preflight.values_not_fitting(live.connection, change.table or "", change.columns[0], new)
+    misfits = preflight.values_not_fitting(live.connection, change.table or "", change.columns[0], new)
     if misfits is None:
         return verdict, why
     if misfits:

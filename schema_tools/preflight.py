@@ -1,0 +1,111 @@
+"""Read-only live-data counts that decide whether a change may fail: rows, NULLs, duplicates, orphans, misfits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import types as satypes
+from sqlalchemy.engine import Connection
+
+# Queries are built from SQLAlchemy constructs, so every identifier (reserved words, mixed case,
+# quotes, `x"; DROP TABLE t; --`) is quoted by the dialect and never pasted into SQL text.
+
+
+def _table(name: str, *columns: str) -> sa.TableClause:
+    return sa.table(name, *(sa.column(column) for column in columns))
+
+
+def _exists(connection: Connection, table: str) -> bool:
+    return sa.inspect(connection).has_table(table)
+
+
+def row_count(connection: Connection, table: str) -> int:
+    """Rows in `table`; 0 when it does not exist yet."""
+    if not _exists(connection, table):
+        return 0
+    return int(connection.execute(sa.select(sa.func.count()).select_from(_table(table))).scalar_one())
+
+
+def null_count(connection: Connection, table: str, column: str) -> int:
+    """Rows whose `column` is NULL (what a new NOT NULL would reject)."""
+    if not _exists(connection, table):
+        return 0
+    t = _table(table, column)
+    query = sa.select(sa.func.count()).select_from(t).where(t.c[column].is_(None))
+    return int(connection.execute(query).scalar_one())
+
+
+def duplicate_groups(connection: Connection, table: str, columns: Sequence[str]) -> int:
+    """Groups of rows whose non-NULL values in `columns` repeat (what a new unique key would reject)."""
+    if not columns or not _exists(connection, table):
+        return 0
+    t = _table(table, *columns)
+    keys = [t.c[name] for name in columns]
+    groups = (
+        sa.select(*keys)
+        .where(sa.and_(*(key.is_not(None) for key in keys)))
+        .group_by(*keys)
+        .having(sa.func.count() > 1)
+        .subquery()
+    )
+    return int(connection.execute(sa.select(sa.func.count()).select_from(groups)).scalar_one())
+
+
+def orphan_rows(
+    connection: Connection,
+    table: str,
+    columns: Sequence[str],
+    referred_table: str,
+    referred_columns: Sequence[str],
+) -> int:
+    """Rows whose non-NULL `columns` match no row of `referred_table` (what a new foreign key would reject)."""
+    if not _exists(connection, table):
+        return 0
+    child = _table(table, *columns).alias("child")
+    keys_present = sa.and_(*(child.c[name].is_not(None) for name in columns))
+    if not _exists(connection, referred_table):
+        query = sa.select(sa.func.count()).select_from(child).where(keys_present)
+        return int(connection.execute(query).scalar_one())
+    parent = _table(referred_table, *referred_columns).alias("parent")
+    match = sa.and_(
+        *(child.c[name] == parent.c[ref] for name, ref in zip(columns, referred_columns, strict=True))
+    )
+    query = (
+        sa.select(sa.func.count())
+        .select_from(child)
+        .where(keys_present)
+        .where(~sa.exists(sa.select(sa.literal(1)).select_from(parent).where(match)))
+    )
+    return int(connection.execute(query).scalar_one())
+
+
+def values_not_fitting(connection: Connection, table: str, column: str, new_type: Any) -> int | None:
+    """Values of `column` that `new_type` could not hold; None when that cannot be told by a query."""
+    if not _exists(connection, table):
+        return 0
+    t = _table(table, column)
+    value = t.c[column]
+    condition: sa.ColumnElement[bool] | None = None
+    length = getattr(new_type, "length", None)
+    if isinstance(new_type, satypes.String) and length is not None:
+        condition = sa.func.length(value) > length
+    elif isinstance(new_type, satypes.Integer) and not isinstance(new_type, satypes.Boolean):
+        as_number = sa.cast(value, sa.Float)
+        condition = as_number != sa.func.floor(as_number)
+        bounds = _integer_bounds(new_type)
+        if bounds is not None:
+            condition = sa.or_(condition, as_number < bounds[0], as_number > bounds[1])
+    if condition is None:
+        return None
+    query = sa.select(sa.func.count()).select_from(t).where(value.is_not(None)).where(condition)
+    return int(connection.execute(query).scalar_one())
+
+
+def _integer_bounds(type_: Any) -> tuple[int, int] | None:
+    if isinstance(type_, satypes.SmallInteger):
+        return (-(2**15), 2**15 - 1)
+    if isinstance(type_, satypes.BigInteger):
+        return None
+    return (-(2**31), 2**31 - 1)
