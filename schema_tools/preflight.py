@@ -69,9 +69,7 @@ def orphan_rows(
         query = sa.select(sa.func.count()).select_from(child).where(keys_present)
         return int(connection.execute(query).scalar_one())
     parent = _table(referred_table, *referred_columns).alias("parent")
-    match = sa.and_(
-        *(child.c[name] == parent.c[ref] for name, ref in zip(columns, referred_columns, strict=True))
-    )
+    match = sa.and_(*(child.c[name] == parent.c[ref] for name, ref in zip(columns, referred_columns, strict=True)))
     query = (
         sa.select(sa.func.count())
         .select_from(child)

@@ -169,9 +169,7 @@ def _insert_bot(url: sa.URL, name: str, **values) -> None:
     engine = sa.create_engine(url, poolclass=NullPool)
     with engine.begin() as connection:
         admin = connection.execute(sa.text("SELECT id FROM users WHERE username = 'admin'")).scalar_one()
-        bots = sa.table(
-            "bots", *(sa.column(k) for k in ("name", "strategy_name", "exchange", "created_by", *values))
-        )
+        bots = sa.table("bots", *(sa.column(k) for k in ("name", "strategy_name", "exchange", "created_by", *values)))
         row = {"name": name, "strategy_name": "SampleStrategy", "exchange": "binance", "created_by": admin}
         connection.execute(bots.insert().values(**row, **values))
     engine.dispose()
