@@ -1,0 +1,228 @@
+"""Every `$ alembic ...` line of alembic/README.md, run in order by the real CLI on a scratch database."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+GUIDE = PROJECT_ROOT / "alembic" / "README.md"
+HEAD = "dd16cd167d19"
+ALL_REVISIONS = ("440fdbe0fe66", "55221d9084c8", "5d6c6191eec0", "2aefc3d92de3", HEAD)
+
+
+def guide_commands() -> list[str]:
+    """The shell lines of the guide's console blocks, comments stripped, in order."""
+    lines = []
+    for block in re.findall(r"```console\n(.*?)```", GUIDE.read_text(), flags=re.S):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                lines.append(line[2:].split("  #")[0].strip())
+    return lines
+
+
+class Project:
+    """A copy of alembic.ini, alembic/ and management_server/ with its own scratch database."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        for name in ("alembic.ini", "alembic", "management_server"):
+            source = PROJECT_ROOT / name
+            if source.is_dir():
+                shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy(source, root / name)
+        self.env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        self.env["PYTHONPATH"] = str(root)
+
+    @property
+    def versions(self) -> Path:
+        return self.root / "alembic" / "versions"
+
+    def run(self, line: str) -> subprocess.CompletedProcess[str]:
+        argv = shlex.split(line)
+        redirect = None
+        if ">" in argv:
+            redirect = self.root / argv[argv.index(">") + 1]
+            argv = argv[: argv.index(">")]
+        executable = Path(sys.executable).parent / argv[0]
+        result = subprocess.run(
+            [str(executable), *argv[1:]], cwd=self.root, env=self.env, capture_output=True, text=True, timeout=180
+        )
+        if redirect is not None:
+            redirect.write_text(result.stdout)
+        return result
+
+    def engine(self) -> sa.Engine:
+        return sa.create_engine(f"sqlite:///{self.root / 'scratch.db'}")
+
+    def revision(self) -> str | None:
+        engine = self.engine()
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table("alembic_version"):
+                return None
+            row = connection.execute(sa.text("SELECT version_num FROM alembic_version")).first()
+        engine.dispose()
+        return row[0] if row else None
+
+    def tables(self) -> set[str]:
+        engine = self.engine()
+        with engine.connect() as connection:
+            names = set(sa.inspect(connection).get_table_names())
+        engine.dispose()
+        return names
+
+    def columns(self, table: str) -> set[str]:
+        engine = self.engine()
+        with engine.connect() as connection:
+            names = {c["name"] for c in sa.inspect(connection).get_columns(table)}
+        engine.dispose()
+        return names
+
+    def new_files(self) -> set[Path]:
+        return {p for p in self.versions.glob("*.py") if not any(r in p.name for r in ALL_REVISIONS)}
+
+
+def _add_region_to_bots(project: Project) -> None:
+    models = project.root / "management_server" / "models" / "models.py"
+    text = models.read_text()
+    anchor = "    stake_currency: Mapped[str | None] = mapped_column(String(10))\n"
+    assert anchor in text
+    models.write_text(text.replace(anchor, anchor + "    region: Mapped[str | None] = mapped_column(String(20))\n"))
+
+
+def _branch_off_head(project: Project) -> None:
+    """A second head, as when two people write revisions on different branches."""
+    (project.versions / "2026_11_24_b2b2b2b2b2b2_parallel_change.py").write_text(
+        f'"""a parallel change\n\nRevision ID: b2b2b2b2b2b2\nRevises: {HEAD}\n"""\n\n'
+        f'revision = "b2b2b2b2b2b2"\ndown_revision = "{HEAD}"\nbranch_labels = None\ndepends_on = None\n\n\n'
+        "def upgrade() -> None:\n    pass\n\n\ndef downgrade() -> None:\n    pass\n"
+    )
+
+
+def _check_step(project: Project, line: str, result: subprocess.CompletedProcess[str]) -> None:
+    """What each command must have done, judged from the database and the files, not from log text."""
+    words = line.split()
+    if line.startswith("alembic upgrade") and "--sql" not in words:
+        expected = {"440fdbe0fe66": "440fdbe0fe66", "+1": "55221d9084c8", "head": HEAD}[words[2]]
+        assert project.revision() == expected
+    elif line == "alembic downgrade -1":
+        assert project.revision() == "2aefc3d92de3"
+        assert "ip_address" not in project.columns("audit_logs")
+    elif line == "alembic downgrade 55221d9084c8":
+        assert project.revision() == "55221d9084c8"
+        assert "stake_amount" not in project.columns("bots")
+    elif line == "alembic downgrade base":
+        assert project.revision() is None
+        assert project.tables() <= {"alembic_version"}
+    elif line == "alembic current":
+        assert project.revision() in result.stdout
+    elif line == "alembic heads":
+        assert f"{HEAD} (head)" in result.stdout
+    elif line == "alembic history --verbose":
+        assert all(f"Rev: {revision}" in result.stdout for revision in ALL_REVISIONS)
+    elif line == "alembic check":
+        assert project.revision() == HEAD
+    elif "--sql" in words:
+        sql = result.stdout or (project.root / "upgrade.sql").read_text()
+        assert project.revision() == HEAD, "offline SQL must not touch the database"
+        if words[1] == "downgrade":
+            assert "DROP INDEX ix_audit_logs_http_method" in sql and "CREATE TABLE users" not in sql
+        elif words[2].startswith("5d6c6191eec0:"):
+            assert "ALTER TABLE audit_logs ADD COLUMN ip_address" in sql and "CREATE TABLE users" not in sql
+        else:
+            assert "CREATE TABLE users" in sql and "CREATE INDEX ix_audit_logs_path" in sql
+    elif "--autogenerate" in words:
+        (new,) = project.new_files()
+        text = new.read_text()
+        assert 'add_column(sa.Column("region", sa.String(length=20), nullable=True))' in text
+        assert 'batch_alter_table("bots"' in text  # render_as_batch on SQLite
+        assert subprocess.run([sys.executable, "-m", "ruff", "format", "--check", str(new)]).returncode == 0
+    elif line.startswith("alembic revision -m"):
+        newest = max(project.new_files(), key=lambda p: p.stat().st_mtime_ns)
+        text = newest.read_text()
+        assert "backfill bot status" in text and "op." not in text  # an empty revision to fill in by hand
+    elif line.startswith("alembic merge"):
+        merge = max(project.new_files(), key=lambda p: p.stat().st_mtime_ns)
+        assert "merge heads" in merge.read_text() and "b2b2b2b2b2b2" in merge.read_text()
+        heads = project.run("alembic heads").stdout.strip().splitlines()
+        assert len(heads) == 1
+
+
+SETUP: dict[str, Callable[[Project], None]] = {
+    'alembic revision --autogenerate -m "add bot region"': _add_region_to_bots,
+    'alembic merge -m "merge heads" heads': _branch_off_head,
+}
+
+
+def test_the_guide_covers_the_whole_workflow() -> None:
+    commands = " ; ".join(guide_commands())
+    for needle in (
+        "upgrade head", "upgrade +1", "upgrade 440fdbe0fe66", "downgrade -1", "downgrade 55221d9084c8",
+        "downgrade base", "current", "history --verbose", "--sql", "check", "revision --autogenerate -m",
+        "revision -m", "merge",
+    ):  # fmt: skip
+        assert needle in commands, needle
+
+
+def test_every_command_in_the_guide_runs_as_documented(tmp_path: Path) -> None:
+    project = Project(tmp_path)
+    ran = 0
+    for line in guide_commands():
+        if line.startswith("export "):
+            name, _, value = line[len("export ") :].partition("=")
+            project.env[name] = value
+            continue
+        if line in SETUP:
+            SETUP[line](project)
+        result = project.run(line)
+        assert result.returncode == 0, f"{line}\n{result.stdout}\n{result.stderr}"
+        _check_step(project, line, result)
+        ran += 1
+    assert ran == len([line for line in guide_commands() if line.startswith("alembic ")])
+
+
+def test_check_fails_when_a_model_changed_and_no_revision_covers_it(tmp_path: Path) -> None:
+    project = Project(tmp_path)
+    project.env["DATABASE_URL"] = "sqlite:///./scratch.db"
+    assert project.run("alembic upgrade head").returncode == 0
+    _add_region_to_bots(project)
+    result = project.run("alembic check")
+    assert result.returncode != 0
+    assert "region" in result.stdout + result.stderr
+
+
+def test_autogenerate_refuses_when_the_database_is_behind(tmp_path: Path) -> None:
+    project = Project(tmp_path)
+    project.env["DATABASE_URL"] = "sqlite:///./scratch.db"
+    assert project.run("alembic upgrade 2aefc3d92de3").returncode == 0
+    result = project.run('alembic revision --autogenerate -m "too early"')
+    assert result.returncode != 0
+    assert "Target database is not up to date" in result.stderr
+    assert not project.new_files()
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "mysql"])
+def test_the_cli_workflow_on_a_server_with_an_async_driver(backend: str, new_database, tmp_path: Path) -> None:
+    url = new_database(backend)
+    driver = {"postgresql": "postgresql+asyncpg", "mysql": "mysql+aiomysql"}[backend]
+    project = Project(tmp_path)
+    project.env["DATABASE_URL"] = url.set(drivername=driver).render_as_string(hide_password=False)
+    for line in ("alembic upgrade head", "alembic check", "alembic downgrade -1", "alembic upgrade +1"):
+        result = project.run(line)
+        assert result.returncode == 0, f"{line}\n{result.stderr}"
+    assert HEAD in project.run("alembic current").stdout
+    assert project.run("alembic downgrade base").returncode == 0
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        assert set(sa.inspect(connection).get_table_names()) <= {"alembic_version"}
+    engine.dispose()
