@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shlex
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,10 +11,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-GUIDE = PROJECT_ROOT / "alembic" / "README.md"
-HEAD = "dd16cd167d19"
-ALL_REVISIONS = ("440fdbe0fe66", "55221d9084c8", "5d6c6191eec0", "2aefc3d92de3", HEAD)
+from tests.support_project import ALL_REVISIONS, HEAD, Project
+
+GUIDE = Path(__file__).resolve().parent.parent / "alembic" / "README.md"
 
 
 def guide_commands() -> list[str]:
@@ -28,68 +24,6 @@ def guide_commands() -> list[str]:
             if line.startswith("$ "):
                 lines.append(line[2:].split("  #")[0].strip())
     return lines
-
-
-class Project:
-    """A copy of alembic.ini, alembic/ and management_server/ with its own scratch database."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        for name in ("alembic.ini", "alembic", "management_server"):
-            source = PROJECT_ROOT / name
-            if source.is_dir():
-                shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-            else:
-                shutil.copy(source, root / name)
-        self.env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        self.env["PYTHONPATH"] = str(root)
-
-    @property
-    def versions(self) -> Path:
-        return self.root / "alembic" / "versions"
-
-    def run(self, line: str) -> subprocess.CompletedProcess[str]:
-        argv = shlex.split(line)
-        redirect = None
-        if ">" in argv:
-            redirect = self.root / argv[argv.index(">") + 1]
-            argv = argv[: argv.index(">")]
-        executable = Path(sys.executable).parent / argv[0]
-        result = subprocess.run(
-            [str(executable), *argv[1:]], cwd=self.root, env=self.env, capture_output=True, text=True, timeout=180
-        )
-        if redirect is not None:
-            redirect.write_text(result.stdout)
-        return result
-
-    def engine(self) -> sa.Engine:
-        return sa.create_engine(f"sqlite:///{self.root / 'scratch.db'}")
-
-    def revision(self) -> str | None:
-        engine = self.engine()
-        with engine.connect() as connection:
-            if not sa.inspect(connection).has_table("alembic_version"):
-                return None
-            row = connection.execute(sa.text("SELECT version_num FROM alembic_version")).first()
-        engine.dispose()
-        return row[0] if row else None
-
-    def tables(self) -> set[str]:
-        engine = self.engine()
-        with engine.connect() as connection:
-            names = set(sa.inspect(connection).get_table_names())
-        engine.dispose()
-        return names
-
-    def columns(self, table: str) -> set[str]:
-        engine = self.engine()
-        with engine.connect() as connection:
-            names = {c["name"] for c in sa.inspect(connection).get_columns(table)}
-        engine.dispose()
-        return names
-
-    def new_files(self) -> set[Path]:
-        return {p for p in self.versions.glob("*.py") if not any(r in p.name for r in ALL_REVISIONS)}
 
 
 def _add_region_to_bots(project: Project) -> None:
