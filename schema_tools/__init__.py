@@ -3,6 +3,7 @@
 from .changes import Change
 from .connect import mask_url, read_only_connection, sync_url
 from .diff import SchemaDiff, diff
+from .erd import ERDiagram, erd
 from .errors import (
     BackupError,
     ConfigurationError,
@@ -30,6 +31,7 @@ __all__ = [
     "ConnectionFailed",
     "DataLossRefused",
     "DatabaseNotFound",
+    "ERDiagram",
     "GraphvizMissing",
     "Inventory",
     "MigrationFailed",
@@ -44,6 +46,7 @@ __all__ = [
     "compare_options",
     "copy_metadata",
     "diff",
+    "erd",
     "inventory",
     "load_metadata",
     "mask_url",
