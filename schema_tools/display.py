@@ -13,9 +13,10 @@ RISK_BACKGROUNDS = {"safe": "#dafbe1", "may-fail": "#fff8c5", "data-loss": "#ffe
 STYLE = (
     "<style>"
     ".st-table{border-collapse:collapse;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}"
-    ".st-table th,.st-table td{border:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top}"
-    ".st-table th{background:#f6f8fa}"
-    ".st-table tr.st-group td{background:#eef1f4;font-weight:600}"
+    "table.st-table th,table.st-table td{border:1px solid #d0d7de;padding:3px 8px;"
+    "text-align:left !important;vertical-align:top}"
+    "table.st-table th{background:#f6f8fa}"
+    "table.st-table tr.st-group td{background:#eef1f4;font-weight:600}"
     ".st-caption{font-family:system-ui,sans-serif;font-size:13px;margin:4px 0}"
     "</style>"
 )

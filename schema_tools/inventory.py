@@ -28,7 +28,7 @@ class TableSummary:
     rows: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Inventory:
     """Every table of a schema, in name order."""
 
@@ -58,6 +58,9 @@ class Inventory:
 
     def headline(self) -> str:
         return f"{self.source}: {len(self.tables)} tables, {self.relationships} foreign keys"
+
+    def __repr__(self) -> str:
+        return str(self)
 
     def __str__(self) -> str:
         return f"{self.headline()}\n{text_table(self._HEADERS, self._rows())}"

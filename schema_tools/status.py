@@ -29,7 +29,7 @@ class PendingRevision:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Status:
     """Where the database stands against the revision scripts."""
 
@@ -71,6 +71,9 @@ class Status:
                 "where env.py's target_metadata is built?"
             )
         return out
+
+    def __repr__(self) -> str:
+        return str(self)
 
     def __str__(self) -> str:
         text = "\n".join(self.lines())

@@ -59,6 +59,11 @@ def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env["SCHEMA_TOOLS_PROJECT"] = str(PROJECT_ROOT)
     env["JUPYTER_CONFIG_DIR"] = str(workdir / "config")
     env["JUPYTER_RUNTIME_DIR"] = str(workdir / "runtime")
+    # No "get notified about Jupyter news?" prompt over the page (and no request for it).
+    settings = workdir / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    env["JUPYTERLAB_SETTINGS_DIR"] = str(workdir / "settings")
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "jupyter"),
@@ -70,6 +75,7 @@ def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             f"--ServerApp.root_dir={workdir / 'notebooks'}",
             "--LabApp.expose_app_in_browser=True",
             "--ServerApp.open_browser=False",
+            "--allow-root",
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -126,7 +132,8 @@ def _run_notebook_in_browser(lab: str, notebook: str) -> dict[str, object]:
         page.wait_for_timeout(500)
         facts = page.evaluate(
             """() => ({
-                svgs: [...document.querySelectorAll('.jp-OutputArea-output svg')]
+                svgs: [...document.querySelectorAll(
+                        '.jp-OutputArea-output svg, .jp-OutputArea-output img[src^="data:image/svg+xml"]')]
                     .filter(s => s.getBoundingClientRect().width > 50).length,
                 tables: [...document.querySelectorAll('.jp-OutputArea-output table.st-table')]
                     .filter(t => t.getBoundingClientRect().height > 0).length,

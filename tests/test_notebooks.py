@@ -1,0 +1,82 @@
+"""The notebooks: thin, with clean stored outputs, and the diff notebook also runs against PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from nbclient import NotebookClient
+from sqlalchemy.pool import NullPool
+
+from schema_tools.settings import alembic_config
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+PASSWORD_IN_URL = re.compile(r"[a-z0-9+]+://[^:/@\s\"']+:(?!\*\*\*@)[^@\s\"'/]+@", re.IGNORECASE)
+MACHINE_PATH = re.compile(r"(?<![\w.])/(tmp|root|home|work|var|usr|opt)/")
+
+
+def outputs_text(path: Path) -> str:
+    notebook = json.loads(path.read_text())
+    return json.dumps([cell.get("outputs", []) for cell in notebook["cells"]])
+
+
+def test_there_are_notebooks() -> None:
+    assert len(NOTEBOOKS) >= 2
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_outputs_hold_no_password_and_no_machine_path(path: Path) -> None:
+    text = outputs_text(path)
+    assert not PASSWORD_IN_URL.search(text), PASSWORD_IN_URL.search(text)
+    assert not MACHINE_PATH.search(text), MACHINE_PATH.search(text)
+    assert '"output_type": "error"' not in text
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_cells_stay_thin(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code[0].metadata.get("tags") == ["parameters"]
+    for cell in code:
+        assert len(cell.source.splitlines()) <= 8, cell.source
+        assert "def " not in cell.source and "class " not in cell.source
+
+
+def test_the_diff_notebook_runs_against_postgresql_without_showing_the_password(postgres_url: sa.URL) -> None:
+    secret = "nb-s3cret:pw@x"
+    admin = sa.create_engine(postgres_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql("DROP ROLE IF EXISTS st_nb_role")
+        connection.exec_driver_sql("CREATE ROLE st_nb_role LOGIN SUPERUSER PASSWORD 'nb-s3cret:pw@x'")
+    url = postgres_url.set(username="st_nb_role", password=secret)
+    engine = sa.create_engine(url, poolclass=NullPool)
+    command.upgrade(alembic_config(connection=engine), "head")
+    engine.dispose()
+    path = next(p for p in NOTEBOOKS if p.name == "02_diff.ipynb")
+    notebook = nbformat.read(path, as_version=4)
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url.render_as_string(hide_password=False)
+    try:
+        NotebookClient(
+            notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
+    finally:
+        if previous is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = previous
+        with admin.connect() as connection:
+            connection.exec_driver_sql("REASSIGN OWNED BY st_nb_role TO CURRENT_USER")
+            connection.exec_driver_sql("DROP OWNED BY st_nb_role")
+            connection.exec_driver_sql("DROP ROLE IF EXISTS st_nb_role")
+        admin.dispose()
+    text = json.dumps([cell.get("outputs", []) for cell in notebook.cells])
+    assert '"output_type": "error"' not in text
+    assert secret not in text and "s3cret" not in text
+    assert "postgresql" in text and "***" in text
