@@ -3,6 +3,7 @@
 from .changes import Change
 from .connect import mask_url, read_only_connection, sync_url
 from .diff import SchemaDiff, diff
+from .draft import Draft, draft
 from .erd import ERDiagram, erd
 from .errors import (
     BackupError,
@@ -19,9 +20,10 @@ from .errors import (
     UnknownDriver,
 )
 from .inventory import Inventory, inventory
+from .lint import Finding
 from .scratch import notebook_database, scratch_copy, upgraded_database
 from .settings import alembic_config, compare_options, load_metadata
-from .sources import copy_metadata, reflect_source, schema_at_revision
+from .sources import copy_metadata, reflect_source, rename_column, schema_at_revision
 from .status import Status, status
 
 __all__ = [
@@ -31,7 +33,9 @@ __all__ = [
     "ConnectionFailed",
     "DataLossRefused",
     "DatabaseNotFound",
+    "Draft",
     "ERDiagram",
+    "Finding",
     "GraphvizMissing",
     "Inventory",
     "MigrationFailed",
@@ -46,6 +50,7 @@ __all__ = [
     "compare_options",
     "copy_metadata",
     "diff",
+    "draft",
     "erd",
     "inventory",
     "load_metadata",
@@ -53,6 +58,7 @@ __all__ = [
     "notebook_database",
     "read_only_connection",
     "reflect_source",
+    "rename_column",
     "schema_at_revision",
     "scratch_copy",
     "status",

@@ -191,7 +191,11 @@ def run_migrations_offline(context: Any, target_metadata: sa.MetaData, url: str 
 
 
 def run_migrations(context: Any, target_metadata: sa.MetaData) -> None:
-    """The whole of env.py's work: offline or online, for any backend and driver."""
+    """The whole of env.py's work: offline or online, for any backend and driver.
+
+    config.attributes["target_metadata"] replaces the models' metadata, for programmatic autogenerate runs.
+    """
+    target_metadata = context.config.attributes.get("target_metadata", target_metadata)
     url = database_url(context)
     if context.is_offline_mode():
         run_migrations_offline(context, target_metadata, url)

@@ -127,3 +127,37 @@ def copy_metadata(metadata: MetaData | str | None = None) -> MetaData:
     for table in original.sorted_tables:
         table.to_metadata(copy)
     return copy
+
+
+def rename_column(metadata: MetaData, table: str, old: str, new: str) -> MetaData:
+    """A copy of `metadata` where `table.old` is called `new`, keys and indexes included (a model-side rename)."""
+
+    def renamed(name: str) -> str:
+        return new if name == old else name
+
+    copy = MetaData(naming_convention=dict(metadata.naming_convention), schema=metadata.schema)
+    for source in metadata.sorted_tables:
+        if source.name != table:
+            source.to_metadata(copy)
+            continue
+        columns = []
+        for column in source.columns:
+            clone = column._copy()
+            clone.name = clone.key = renamed(column.name)
+            columns.append(clone)
+        items: list[sa.SchemaItem] = []
+        for constraint in source.constraints:
+            names = [renamed(c.name) for c in constraint.columns]
+            if isinstance(constraint, sa.UniqueConstraint):
+                items.append(sa.UniqueConstraint(*names, name=constraint.name))
+            elif isinstance(constraint, sa.ForeignKeyConstraint):
+                targets = [element.target_fullname for element in constraint.elements]
+                items.append(
+                    sa.ForeignKeyConstraint(names, targets, name=constraint.name, ondelete=constraint.ondelete)
+                )
+        for index in source.indexes:
+            items.append(sa.Index(index.name, *[renamed(c.name) for c in index.columns], unique=index.unique))
+        for column in columns:
+            column.foreign_keys.clear()
+        sa.Table(source.name, copy, *columns, *items, comment=source.comment)
+    return copy
