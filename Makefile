@@ -23,7 +23,7 @@ migrate: setup
 	$(BIN)/alembic upgrade head
 
 lab: migrate
-	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(LAB_PORT)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(LAB_PORT) $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
