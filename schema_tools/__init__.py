@@ -1,5 +1,6 @@
 """schema_tools: diff, draft, lint, draw and migrate a SQLAlchemy + Alembic database."""
 
+from .backup import Backup, backup, restore
 from .changes import Change
 from .connect import mask_url, read_only_connection, sync_url
 from .diff import SchemaDiff, diff
@@ -21,12 +22,14 @@ from .errors import (
 )
 from .inventory import Inventory, inventory
 from .lint import Finding
+from .migrate import MigrationReport, downgrade, upgrade
 from .scratch import notebook_database, scratch_copy, upgraded_database
 from .settings import alembic_config, compare_options, load_metadata
 from .sources import copy_metadata, reflect_source, rename_column, schema_at_revision
 from .status import Status, status
 
 __all__ = [
+    "Backup",
     "BackupError",
     "Change",
     "ConfigurationError",
@@ -39,6 +42,7 @@ __all__ = [
     "GraphvizMissing",
     "Inventory",
     "MigrationFailed",
+    "MigrationReport",
     "MultipleHeads",
     "NotUpToDate",
     "RevisionError",
@@ -47,9 +51,11 @@ __all__ = [
     "Status",
     "UnknownDriver",
     "alembic_config",
+    "backup",
     "compare_options",
     "copy_metadata",
     "diff",
+    "downgrade",
     "draft",
     "erd",
     "inventory",
@@ -59,9 +65,11 @@ __all__ = [
     "read_only_connection",
     "reflect_source",
     "rename_column",
+    "restore",
     "schema_at_revision",
     "scratch_copy",
     "status",
     "sync_url",
+    "upgrade",
     "upgraded_database",
 ]

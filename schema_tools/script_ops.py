@@ -23,6 +23,8 @@ class RevisionOps:
     revision: str
     message: str
     operations: tuple[Any, ...]
+    # Set when the script raised while being read offline: `operations` holds what it did until then.
+    error: str | None = None
 
     @property
     def upgrade_ops(self) -> ops.UpgradeOps:
@@ -45,21 +47,30 @@ def _recording() -> Iterator[list[Any]]:
         AbstractOperations.invoke = original  # type: ignore[method-assign]
 
 
-def revision_ops(revision: str, *, config: Any = None, dialect: str = "postgresql") -> RevisionOps:
-    """Record what `revision`'s upgrade() does, rendered for `dialect` offline: no database is touched."""
+def revision_ops(
+    revision: str, *, config: Any = None, dialect: str = "postgresql", downgrade: bool = False
+) -> RevisionOps:
+    """Record what `revision`'s upgrade() (or downgrade()) does, offline for `dialect`: no database is touched."""
     cfg = config if config is not None else alembic_config()
     script = ScriptDirectory.from_config(cfg).get_revision(revision)
     down = script.down_revision
     start = down if isinstance(down, str) else (down[0] if down else "base")
     cfg.attributes["url"] = f"{dialect}://"
     cfg.output_buffer = io.StringIO()
+    error = None
     try:
         with _recording() as recorded:
-            command.upgrade(cfg, f"{start}:{script.revision}", sql=True)
+            try:
+                if downgrade:
+                    command.downgrade(cfg, f"{script.revision}:{start}", sql=True)
+                else:
+                    command.upgrade(cfg, f"{start}:{script.revision}", sql=True)
+            except Exception as raised:  # the script's own code failed offline; keep what it did so far
+                error = f"{type(raised).__name__}: {raised}"
     finally:
         cfg.attributes.pop("url", None)
     message = (script.doc or "").strip().splitlines()[0] if script.doc else ""
-    return RevisionOps(script.revision, message, tuple(recorded))
+    return RevisionOps(script.revision, message, tuple(recorded), error)
 
 
 def all_revisions(config: Any = None) -> list[str]:
