@@ -20,9 +20,11 @@ from .errors import (
     SchemaToolsError,
     UnknownDriver,
 )
+from .history import History, heads, history, merge
 from .inventory import Inventory, inventory
 from .lint import Finding
 from .migrate import MigrationReport, downgrade, upgrade
+from .roundtrip import RoundtripReport, roundtrip
 from .scratch import notebook_database, scratch_copy, upgraded_database
 from .settings import alembic_config, compare_options, load_metadata
 from .sources import copy_metadata, reflect_source, rename_column, schema_at_revision
@@ -40,12 +42,14 @@ __all__ = [
     "ERDiagram",
     "Finding",
     "GraphvizMissing",
+    "History",
     "Inventory",
     "MigrationFailed",
     "MigrationReport",
     "MultipleHeads",
     "NotUpToDate",
     "RevisionError",
+    "RoundtripReport",
     "SchemaDiff",
     "SchemaToolsError",
     "Status",
@@ -58,14 +62,18 @@ __all__ = [
     "downgrade",
     "draft",
     "erd",
+    "heads",
+    "history",
     "inventory",
     "load_metadata",
     "mask_url",
+    "merge",
     "notebook_database",
     "read_only_connection",
     "reflect_source",
     "rename_column",
     "restore",
+    "roundtrip",
     "schema_at_revision",
     "scratch_copy",
     "status",

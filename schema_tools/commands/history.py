@@ -1,0 +1,32 @@
+"""`schema-tools history`: the revision graph as text (like `alembic history --verbose`) or SVG."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ..cli import EXIT_OK
+from .common import add_config
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("history", help="the revision graph: heads, branch points, merges, current")
+    parser.add_argument("--url", help="mark this database's current revision")
+    add_config(parser)
+    parser.add_argument("--format", choices=("text", "svg"), default="text")
+    parser.add_argument("-o", "--output", help="write to this file instead of stdout")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..history import history
+    from ..settings import alembic_config
+
+    result = history(args.url, config=alembic_config(args.config) if args.config else None)
+    text = result.svg() if args.format == "svg" else str(result)
+    if args.output:
+        Path(args.output).write_text(text)
+    else:
+        print(text)
+    return EXIT_OK

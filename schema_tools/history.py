@@ -1,0 +1,151 @@
+"""history(): the revision graph with heads, branch points, merges and the database's current revision."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pydot
+from alembic import command
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from .connect import read_only_connection
+from .errors import ConfigurationError
+from .graphviz import render_svg
+from .settings import VERSION_TABLE, alembic_config
+
+
+@dataclass(frozen=True)
+class RevisionNode:
+    """One revision in the graph."""
+
+    revision: str
+    message: str
+    down_revisions: tuple[str, ...]
+    is_head: bool
+    is_branch_point: bool
+    is_merge: bool
+    is_current: bool
+    path: str
+
+    def tags(self) -> list[str]:
+        return [
+            tag
+            for tag, on in (
+                ("head", self.is_head),
+                ("current", self.is_current),
+                ("branchpoint", self.is_branch_point),
+                ("mergepoint", self.is_merge),
+            )
+            if on
+        ]
+
+
+@dataclass(frozen=True)
+class History:
+    """Every revision, newest first, like `alembic history --verbose`; an SVG graph in Jupyter."""
+
+    nodes: tuple[RevisionNode, ...]
+    heads: tuple[str, ...]
+    current: tuple[str, ...] | None
+    _cache: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def summary(self) -> str:
+        current = ", ".join(self.current) if self.current else ("(empty)" if self.current is not None else "unknown")
+        return (
+            f"History: {len(self.nodes)} revisions, {len(self.heads)} head{'s' * (len(self.heads) != 1)} "
+            f"({', '.join(self.heads)}); database at {current}"
+        )
+
+    def __str__(self) -> str:
+        blocks = [self.summary]
+        for node in self.nodes:
+            tags = "".join(f" ({tag})" for tag in node.tags())
+            parent = ", ".join(node.down_revisions) or "<base>"
+            blocks.append(f"Rev: {node.revision}{tags}\nParent: {parent}\nPath: {node.path}\n\n    {node.message}")
+        return "\n\n".join(blocks)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def to_dot(self) -> str:
+        graph = pydot.Dot(graph_type="digraph", rankdir="BT", bgcolor="white", nodesep="0.3", ranksep="0.35")
+        graph.set_node_defaults(shape="box", style="rounded,filled", fontname="Helvetica", fontsize="10",
+                                fillcolor="#ffffff", color="#8c959f")  # fmt: skip
+        graph.set_edge_defaults(color="#57606a", arrowsize="0.7")
+        for node in reversed(self.nodes):
+            fill = "#ddf4ff" if node.is_current else "#ffffff"
+            border = "#0969da" if node.is_head else "#8c959f"
+            tags = " · ".join(node.tags())
+            label = (
+                f"<<B>{html.escape(node.revision)}</B>"
+                + (f' <FONT COLOR="#0969da">{html.escape(tags)}</FONT>' if tags else "")
+                + f'<BR/><FONT POINT-SIZE="9">{html.escape(node.message[:60])}</FONT>>'
+            )
+            graph.add_node(pydot.Node(f'"{node.revision}"', label=label, fillcolor=fill, color=border,
+                                      penwidth="2" if node.is_head else "1"))  # fmt: skip
+        for node in reversed(self.nodes):
+            for parent in node.down_revisions:
+                graph.add_edge(pydot.Edge(f'"{parent}"', f'"{node.revision}"'))
+        return graph.to_string()
+
+    def svg(self) -> str:
+        if "svg" not in self._cache:
+            self._cache["svg"] = render_svg(self.to_dot())
+        return self._cache["svg"]
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        try:
+            return {"image/svg+xml": self.svg(), "text/plain": self.summary}
+        except ConfigurationError as error:
+            return {"text/plain": f"{self.summary}\n{error}"}
+
+
+def history(url: Any = None, *, config: Any = None) -> History:
+    """The revision graph; with `url`, the database's current revision is marked (read-only)."""
+    cfg = config if config is not None else alembic_config()
+    script = ScriptDirectory.from_config(cfg)
+    current: tuple[str, ...] | None = None
+    if url is not None:
+        with read_only_connection(url) as connection:
+            context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+            current = tuple(sorted(context.get_current_heads()))
+    heads = tuple(sorted(script.get_heads()))
+    root = Path(script.dir)
+    nodes = []
+    for revision in script.walk_revisions("base", "heads"):
+        down = revision.down_revision
+        downs = () if down is None else ((down,) if isinstance(down, str) else tuple(down))
+        nodes.append(
+            RevisionNode(
+                revision=revision.revision,
+                message=(revision.doc or "").strip().splitlines()[0] if revision.doc else "",
+                down_revisions=downs,
+                is_head=revision.revision in heads,
+                is_branch_point=revision.is_branch_point,
+                is_merge=revision.is_merge_point,
+                is_current=current is not None and revision.revision in current,
+                path=str(Path(revision.path).relative_to(root.parent)) if revision.path else "",
+            )
+        )
+    return History(tuple(nodes), heads, current)
+
+
+def heads(*, config: Any = None) -> tuple[str, ...]:
+    """The scripts' head revisions."""
+    cfg = config if config is not None else alembic_config()
+    return tuple(sorted(ScriptDirectory.from_config(cfg).get_heads()))
+
+
+def merge(message: str = "merge heads", *, config: Any = None) -> Path:
+    """Write a merge revision joining all heads (alembic merge); refuses when there is a single head."""
+    cfg = config if config is not None else alembic_config()
+    current_heads = heads(config=cfg)
+    if len(current_heads) < 2:
+        raise ConfigurationError(f"nothing to merge: there is a single head ({', '.join(current_heads) or 'none'})")
+    script = command.merge(cfg, "heads", message=message)
+    return Path(script.path)
