@@ -25,7 +25,7 @@ from .inventory import Inventory, inventory
 from .lint import Finding
 from .migrate import MigrationReport, downgrade, upgrade
 from .roundtrip import RoundtripReport, roundtrip
-from .scratch import notebook_database, scratch_copy, upgraded_database
+from .scratch import notebook_database, scratch_copy, scratch_project, upgraded_database
 from .settings import alembic_config, compare_options, load_metadata
 from .sources import copy_metadata, reflect_source, rename_column, schema_at_revision
 from .status import Status, status
@@ -76,6 +76,7 @@ __all__ = [
     "roundtrip",
     "schema_at_revision",
     "scratch_copy",
+    "scratch_project",
     "status",
     "sync_url",
     "upgrade",

@@ -195,7 +195,7 @@ def run_migrations(context: Any, target_metadata: sa.MetaData) -> None:
 
     config.attributes["target_metadata"] replaces the models' metadata, for programmatic autogenerate runs.
     """
-    target_metadata = context.config.attributes.get("target_metadata", target_metadata)
+    target_metadata = context.config.attributes.get("target_metadata") or target_metadata
     url = database_url(context)
     if context.is_offline_mode():
         run_migrations_offline(context, target_metadata, url)

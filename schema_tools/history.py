@@ -141,11 +141,11 @@ def heads(*, config: Any = None) -> tuple[str, ...]:
     return tuple(sorted(ScriptDirectory.from_config(cfg).get_heads()))
 
 
-def merge(message: str = "merge heads", *, config: Any = None) -> Path:
+def merge(message: str = "merge heads", *, config: Any = None, rev_id: str | None = None) -> Path:
     """Write a merge revision joining all heads (alembic merge); refuses when there is a single head."""
     cfg = config if config is not None else alembic_config()
     current_heads = heads(config=cfg)
     if len(current_heads) < 2:
         raise ConfigurationError(f"nothing to merge: there is a single head ({', '.join(current_heads) or 'none'})")
-    script = command.merge(cfg, "heads", message=message)
+    script = command.merge(cfg, "heads", message=message, rev_id=rev_id)
     return Path(script.path)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
+from alembic.config import Config
 from sqlalchemy.pool import NullPool
 
 from .connect import parse_url, sqlite_path, sync_url
@@ -89,3 +90,13 @@ def notebook_database() -> str:
     if os.environ.get(FRESH_DATABASE_ENV) == "1":
         return upgraded_database()
     return scratch_copy()
+
+
+def scratch_project() -> Config:
+    """An Alembic config over a throwaway copy of alembic.ini and alembic/: try merges and branches safely."""
+    root = _scratch_dir() / "project"
+    source = project_root()
+    root.mkdir()
+    shutil.copy(source / "alembic.ini", root / "alembic.ini")
+    shutil.copytree(source / "alembic", root / "alembic", ignore=shutil.ignore_patterns("__pycache__"))
+    return alembic_config(root / "alembic.ini", quiet=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import os
 import re
@@ -47,10 +48,13 @@ def alembic_ini_path(path: str | os.PathLike[str] | None = None) -> Path:
     return ini
 
 
-def alembic_config(ini: str | os.PathLike[str] | None = None, **attributes: Any) -> Config:
-    """A fresh Alembic Config for this project, with `attributes` handed to env.py (e.g. connection)."""
+def alembic_config(ini: str | os.PathLike[str] | None = None, *, quiet: bool = False, **attributes: Any) -> Config:
+    """A fresh Alembic Config for this project, with `attributes` handed to env.py (e.g. connection).
+
+    quiet=True silences Alembic's progress lines ("Generating <path> ...") for notebooks and libraries.
+    """
     ini_path = alembic_ini_path(ini)
-    config = Config(str(ini_path))
+    config = Config(str(ini_path), cmd_opts=argparse.Namespace(quiet=True, x=[]) if quiet else None)
     script_location = config.get_main_option("script_location") or "alembic"
     if not Path(script_location).is_absolute():
         config.set_main_option("script_location", str(ini_path.parent / script_location))
