@@ -80,3 +80,12 @@ def test_the_diff_notebook_runs_against_postgresql_without_showing_the_password(
     assert '"output_type": "error"' not in text
     assert secret not in text and "s3cret" not in text
     assert "postgresql" in text and "***" in text
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_are_committed_with_their_outputs(path: Path) -> None:
+    """nbval compares stored outputs: a notebook saved without them would pass without checking anything."""
+    notebook = nbformat.read(path, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    with_outputs = [cell for cell in code if cell.outputs]
+    assert len(with_outputs) * 2 >= len(code), f"{len(with_outputs)} of {len(code)} code cells have outputs"
