@@ -2,6 +2,7 @@
 
 from .backup import Backup, backup, restore
 from .changes import Change
+from .checksums import VerifyReport, verify
 from .connect import mask_url, read_only_connection, sync_url
 from .diff import SchemaDiff, diff
 from .draft import Draft, draft
@@ -54,6 +55,7 @@ __all__ = [
     "SchemaToolsError",
     "Status",
     "UnknownDriver",
+    "VerifyReport",
     "alembic_config",
     "backup",
     "compare_options",
@@ -81,4 +83,5 @@ __all__ = [
     "sync_url",
     "upgrade",
     "upgraded_database",
+    "verify",
 ]

@@ -85,8 +85,10 @@ def sqlite_transactional_ddl(connection: Connection) -> Iterator[Callable[..., N
 
 
 def _configure_and_run(context: Any, connection: Connection, target_metadata: sa.MetaData, **extra: Any) -> None:
+    from .checksums import record_checksum
+
     options = compare_options(connection.dialect.name)
-    callbacks = list(extra.pop("on_version_apply", []))
+    callbacks = [*extra.pop("on_version_apply", []), record_checksum]
     callbacks.extend(context.config.attributes.get("on_version_apply", []))
     context.configure(
         connection=connection,

@@ -1,0 +1,29 @@
+"""`schema-tools verify`: applied revisions whose files were edited (or removed) after they ran."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..cli import EXIT_CHANGES, EXIT_OK
+from .common import add_config, add_url
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "verify",
+        help="find applied revisions whose files changed since they ran (Flyway/Liquibase-style checksums)",
+        description="Exit 0: every applied revision file is the one that ran; 1: edited or missing; 2: error.",
+    )
+    add_url(parser)
+    add_config(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..checksums import verify
+    from ..settings import alembic_config
+
+    report = verify(args.url, config=alembic_config(args.config) if args.config else None)
+    print(report)
+    return EXIT_OK if report.ok else EXIT_CHANGES
