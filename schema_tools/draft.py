@@ -22,6 +22,7 @@ from .errors import ConfigurationError, MultipleHeads, NotUpToDate
 from .lint import BIG_TABLE_ROWS, Finding, LintContext, findings_html, findings_text, flatten_ops, lint_ops
 from .settings import alembic_config, compare_options, load_metadata
 from .sources import SchemaSource, describe, reflect
+from .sqltext import stable_sql
 from .status import status as database_status
 
 DIALECTS = ("sqlite", "postgresql", "mysql")
@@ -88,7 +89,7 @@ class Draft:
                         batch.invoke(sub)
             else:
                 operations.invoke(operation)
-        return buffer.getvalue().strip() + "\n"
+        return stable_sql(buffer.getvalue())
 
     def apply_rename(self, table: str, old: str, new: str) -> Draft:
         """A new draft where `table.old` is renamed to `new` (op.alter_column) instead of dropped and re-added."""

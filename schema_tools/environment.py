@@ -103,8 +103,19 @@ def _configure_and_run(context: Any, connection: Connection, target_metadata: sa
 
 
 def run_on_connection(context: Any, connection: Connection, target_metadata: sa.MetaData) -> None:
-    """Migrate through `connection`; on SQLite each migration is atomic and foreign-key checked."""
-    if connection.dialect.name == "sqlite" and not context.config.attributes.get("external_transaction"):
+    """Migrate through `connection` holding the migration lock; on SQLite each migration is atomic and
+    foreign-key checked."""
+    if context.config.attributes.get("external_transaction"):
+        _configure_and_run(context, connection, target_metadata)
+        return
+    from .lock import migration_lock
+
+    with migration_lock(connection):
+        _run_locked(context, connection, target_metadata)
+
+
+def _run_locked(context: Any, connection: Connection, target_metadata: sa.MetaData) -> None:
+    if connection.dialect.name == "sqlite":
         with sqlite_transactional_ddl(connection) as fk_check:
             _configure_and_run(
                 context, connection, target_metadata, transactional_ddl=True, on_version_apply=[fk_check]

@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.pool import NullPool
 
 from schema_tools.settings import alembic_config
+from schema_tools.sqltext import stable_order
 
 DDL = re.compile(r"^(CREATE|ALTER|DROP)\b", re.IGNORECASE)
 DML = re.compile(r"^(INSERT INTO|UPDATE|DELETE FROM)\s+(\S+)", re.IGNORECASE)
@@ -50,48 +51,10 @@ def online_statements(url: sa.URL, target: str, *, downgrade: bool = False) -> l
     return seen
 
 
-def _split_top_level(body: str) -> list[str]:
-    items, depth, current = [], 0, []
-    for char in body:
-        if char == "," and depth == 0:
-            items.append("".join(current).strip())
-            current = []
-            continue
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        current.append(char)
-    items.append("".join(current).strip())
-    return items
-
-
-def canonical(statement: str) -> str:
-    """A CREATE TABLE with its constraint clauses sorted: batch mode copies them from a set as well."""
-    if not statement.startswith("CREATE TABLE") or "(" not in statement:
-        return statement
-    head, _, rest = statement.partition("(")
-    body, _, tail = rest.rpartition(")")
-    items = _split_top_level(body)
-    columns = [item for item in items if not item.startswith("CONSTRAINT")]
-    constraints = sorted(item for item in items if item.startswith("CONSTRAINT"))
-    return f"{head}({', '.join(columns + constraints)}){tail}"
-
-
 def ddl(statements: list[str]) -> list[str]:
-    """The DDL in order, except that a run of CREATE INDEX is sorted: batch mode recreates a table's
-    indexes from a set, so their order varies from run to run (online and offline alike)."""
-    kept = [
-        canonical(s) for s in statements if DDL.match(s) and "alembic_version" not in s and "schema_tools_" not in s
-    ]
-    ordered: list[str] = []
-    run: list[str] = []
-    for statement in [*kept, ""]:
-        if statement.startswith("CREATE INDEX"):
-            run.append(statement)
-            continue
-        ordered.extend(sorted(run))
-        run = []
-        if statement:
-            ordered.append(statement)
-    return ordered
+    """The DDL in order, but for what batch mode copies from a set (constraint clauses, index runs)."""
+    kept = [s for s in statements if DDL.match(s) and "alembic_version" not in s and "schema_tools_" not in s]
+    return stable_order(kept)
 
 
 def dml_targets(statements: list[str]) -> list[tuple[str, str]]:
