@@ -13,13 +13,13 @@ from alembic import command
 from alembic.autogenerate import produce_migrations, render_python_code
 from alembic.migration import MigrationContext
 from alembic.operations import Operations, ops
-from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData
 
 from .connect import read_only_connection
 from .display import escape
 from .errors import ConfigurationError, MultipleHeads, NotUpToDate
 from .lint import BIG_TABLE_ROWS, Finding, LintContext, findings_html, findings_text, flatten_ops, lint_ops
+from .scripts import load_scripts
 from .settings import alembic_config, compare_options, load_metadata
 from .sources import SchemaSource, describe, reflect
 from .sqltext import stable_sql
@@ -139,7 +139,7 @@ class Draft:
         the scripts have several heads. Never overwrites: Alembic picks a new revision id.
         """
         cfg = config if config is not None else alembic_config()
-        script = ScriptDirectory.from_config(cfg)
+        script = load_scripts(cfg)
         heads = script.get_heads()
         if len(heads) > 1:
             raise MultipleHeads(

@@ -208,6 +208,9 @@ def run_migrations(context: Any, target_metadata: sa.MetaData) -> None:
 
     config.attributes["target_metadata"] replaces the models' metadata, for programmatic autogenerate runs.
     """
+    from .scripts import check_scripts
+
+    check_scripts(context.config)  # damaged revision files are named before any connection is opened
     target_metadata = context.config.attributes.get("target_metadata") or target_metadata
     url = database_url(context)
     if context.is_offline_mode():

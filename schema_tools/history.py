@@ -15,6 +15,7 @@ from alembic.script import ScriptDirectory
 from .connect import read_only_connection
 from .errors import ConfigurationError
 from .graphviz import render_svg
+from .scripts import load_scripts
 from .settings import VERSION_TABLE, alembic_config
 
 
@@ -108,7 +109,7 @@ class History:
 def history(url: Any = None, *, config: Any = None) -> History:
     """The revision graph; with `url`, the database's current revision is marked (read-only)."""
     cfg = config if config is not None else alembic_config()
-    script = ScriptDirectory.from_config(cfg)
+    script = load_scripts(cfg)
     current: tuple[str, ...] | None = None
     if url is not None:
         with read_only_connection(url) as connection:

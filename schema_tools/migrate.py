@@ -21,6 +21,7 @@ from .display import escape, html_table, text_table
 from .errors import DataLossRefused, MigrationFailed, MultipleHeads
 from .lint import describe_op, flatten_ops
 from .script_ops import revision_ops
+from .scripts import load_scripts
 from .settings import VERSION_TABLE, alembic_config
 from .sources import describe
 
@@ -128,7 +129,7 @@ def _run(
     parsed = sync_url(parse_url(url or default_url()))
     backend = "mysql" if parsed.get_backend_name() == "mariadb" else parsed.get_backend_name()
     cfg = config if config is not None else alembic_config()
-    script = ScriptDirectory.from_config(cfg)
+    script = load_scripts(cfg)
     heads = script.get_heads()
     if direction == "upgrade" and target in ("head", "heads") and len(heads) > 1:
         raise MultipleHeads(

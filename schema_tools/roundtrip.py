@@ -15,12 +15,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
-from alembic.script import ScriptDirectory
 from sqlalchemy import types as satypes
 from sqlalchemy.pool import NullPool
 
 from .connect import parse_url, sync_url
 from .display import escape, html_table, text_table
+from .scripts import load_scripts
 from .settings import INTERNAL_TABLES, alembic_config
 
 OK, IRREVERSIBLE, FAILED = "ok", "irreversible", "failed"
@@ -245,7 +245,7 @@ def roundtrip(source: Any = None, *, config: Any = None, seed_rows: bool = True)
     and, with seeded rows, every row and value must be back.
     """
     cfg = config if config is not None else alembic_config()
-    script = ScriptDirectory.from_config(cfg)
+    script = load_scripts(cfg)
     revisions = list(reversed(list(script.walk_revisions("base", "heads"))))
     steps: list[RoundtripStep] = []
     with scratch_database(source) as url:

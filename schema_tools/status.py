@@ -15,6 +15,7 @@ from sqlalchemy import MetaData
 from .connect import read_only_connection
 from .display import escape, html_table, text_table
 from .errors import RevisionError
+from .scripts import load_scripts
 from .settings import INTERNAL_TABLES, VERSION_TABLE, alembic_config, load_metadata
 from .sources import SchemaSource, describe
 
@@ -111,7 +112,7 @@ def _pending(script: ScriptDirectory, current: tuple[str, ...]) -> tuple[Pending
 def status(url: SchemaSource = None, *, metadata: MetaData | str | None = None, config: Any = None) -> Status:
     """Compare the database's alembic_version with the scripts' heads, read-only."""
     cfg = config if config is not None else alembic_config()
-    script = ScriptDirectory.from_config(cfg)
+    script = load_scripts(cfg)
     heads = tuple(sorted(script.get_heads()))
     models = load_metadata(metadata)
     with read_only_connection(url) as connection:
@@ -120,6 +121,8 @@ def status(url: SchemaSource = None, *, metadata: MetaData | str | None = None, 
         live_tables = set(sa.inspect(connection).get_table_names())
     unmodelled = tuple(sorted(live_tables - set(models.tables) - INTERNAL_TABLES))
     unknown = tuple(rev for rev in current if _lookup(script, rev) is None)
+    if not unknown and len(current) > 1:
+        _refuse_conflicting_rows(script, current)
     if unknown:
         state, pending = UNKNOWN, ()
     else:
@@ -131,6 +134,18 @@ def status(url: SchemaSource = None, *, metadata: MetaData | str | None = None, 
         else:
             state = UP_TO_DATE
     return Status(describe(url), state, current, heads, pending, unknown, unmodelled)
+
+
+def _refuse_conflicting_rows(script: ScriptDirectory, current: tuple[str, ...]) -> None:
+    """Two alembic_version rows where one is the other's ancestor: a corrupted stamp, not two branches."""
+    for revision in current:
+        ancestors = {r.revision for r in script.iterate_revisions(revision, "base")} - {revision}
+        clash = sorted(set(current) & ancestors)
+        if clash:
+            raise RevisionError(
+                f"alembic_version has conflicting rows: {', '.join(clash)} is an ancestor of {revision}; "
+                f"keep only the newer one ('alembic stamp --purge {revision}')"
+            )
 
 
 def _lookup(script: ScriptDirectory, revision: str) -> Any:
