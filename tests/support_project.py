@@ -95,3 +95,16 @@ class Project:
         from schema_tools.settings import alembic_config
 
         return alembic_config(self.root / "alembic.ini", **attributes)
+
+
+def upgrade_database(url: sa.URL | str, revision: str = "head") -> None:
+    """Upgrade a scratch database with the repository's own history."""
+    from alembic import command
+
+    from schema_tools.settings import alembic_config
+
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        command.upgrade(alembic_config(connection=engine), revision)
+    finally:
+        engine.dispose()

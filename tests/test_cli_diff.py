@@ -16,18 +16,11 @@ from sqlalchemy.pool import NullPool
 
 from schema_tools.cli import main
 from schema_tools.settings import alembic_config
+from tests.support_project import upgrade_database as upgrade
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Every character that breaks naive URL handling or configparser interpolation.
 SECRET = "s3cr%t@p:ss/w"
-
-
-def upgrade(url: sa.URL, revision: str = "head") -> None:
-    engine = sa.create_engine(url, poolclass=NullPool)
-    try:
-        command.upgrade(alembic_config(connection=engine), revision)
-    finally:
-        engine.dispose()
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -8,23 +8,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy.pool import NullPool
 
 from schema_tools.changes import DATA_LOSS, MAY_FAIL, SAFE, flatten
 from schema_tools.connect import read_only_connection
 from schema_tools.diff import SchemaDiff, compare, diff
-from schema_tools.settings import alembic_config
 from schema_tools.sources import copy_metadata
+from tests.support_project import upgrade_database as upgrade
 from tests.support_scenarios import HOSTILE, ORDER, RESERVED, SCENARIOS, UNICODE, Scenario, schema
-
-
-def upgrade(url: sa.URL, revision: str = "head") -> None:
-    engine = sa.create_engine(url, poolclass=NullPool)
-    try:
-        command.upgrade(alembic_config(connection=engine), revision)
-    finally:
-        engine.dispose()
 
 
 def create(url: sa.URL, metadata: sa.MetaData) -> None:
