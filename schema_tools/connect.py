@@ -151,7 +151,7 @@ def explain_connect_error(error: BaseException, url: str | URL) -> ConnectionFai
         return ConnectionFailed(
             f"login refused for {where}: check the user and password (percent-escape @ : / % in URLs)"
         )
-    if "does not exist" in text and "database" in text or "unknown database" in text or "(1049" in text:
+    if ("does not exist" in text and "database" in text) or "unknown database" in text or "(1049" in text:
         return DatabaseNotFound(f"database {parsed.database!r} does not exist on {host}: create it or fix the URL")
     if "unable to open database file" in text:
         return DatabaseNotFound(f"cannot open SQLite database for {where}: check the path and its permissions")

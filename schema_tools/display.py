@@ -73,16 +73,3 @@ def html_table(
     parts.append("</tbody></table>")
     return "".join(parts)
 
-
-def show(obj: Any) -> None:
-    """Display an object with IPython when running in a kernel, else print it."""
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-    except ImportError:
-        print(obj)
-        return
-    if get_ipython() is None:
-        print(obj)
-    else:
-        display(obj)
