@@ -72,4 +72,3 @@ def html_table(
         parts.append("</tr>")
     parts.append("</tbody></table>")
     return "".join(parts)
-
