@@ -33,6 +33,9 @@ test: setup
 notebooks: setup
 	$(BIN)/python scripts/run_notebooks.py
 
+bench: setup
+	$(BIN)/python -m bench
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

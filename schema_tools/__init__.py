@@ -21,7 +21,7 @@ from .errors import (
     SchemaToolsError,
     UnknownDriver,
 )
-from .history import History, heads, history, merge
+from .history import History, branch, heads, history, merge
 from .inventory import Inventory, inventory
 from .lint import Finding
 from .migrate import MigrationReport, downgrade, upgrade
@@ -58,6 +58,7 @@ __all__ = [
     "VerifyReport",
     "alembic_config",
     "backup",
+    "branch",
     "compare_options",
     "copy_metadata",
     "diff",

@@ -36,6 +36,7 @@ PALETTE = {
     CHANGED: ("#9a6700", "#fff8c5", "#fae17d"),
 }
 FONT = "Helvetica"
+DEFAULT_TEXT = PALETTE["plain"][0]
 LARGE_SCHEMA = 25  # above this many tables, a diff diagram shows only changed tables and their neighbours
 
 
@@ -447,6 +448,8 @@ def _cell(
     if not text:  # Graphviz rejects empty <FONT> and <B> elements
         return f'<TD ALIGN="LEFT"{attributes}></TD>'
     body = html.escape(text)
+    if colour == DEFAULT_TEXT and not strike and not bold:  # the node's fontcolor: no <FONT> needed
+        return f'<TD ALIGN="LEFT"{attributes}>{body}</TD>'
     if strike:
         body = f"<S>{body}</S>"
     if bold:
@@ -516,7 +519,7 @@ def _build_graph(diagram: ERDiagram) -> pydot.Dot:
         fontname=FONT,
         fontsize="11",
     )
-    graph.set_node_defaults(shape="plain", fontname=FONT, fontsize="10")
+    graph.set_node_defaults(shape="plain", fontname=FONT, fontsize="10", fontcolor=DEFAULT_TEXT)
     graph.set_edge_defaults(
         fontname=FONT, fontsize="9", color="#57606a", fontcolor="#57606a", dir="both", penwidth="1.2"
     )

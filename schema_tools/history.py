@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import html
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,11 +145,30 @@ def heads(*, config: Any = None) -> tuple[str, ...]:
     return tuple(sorted(ScriptDirectory.from_config(cfg).get_heads()))
 
 
+@contextmanager
+def _quiet_if_asked(config: Any) -> Iterator[None]:
+    """Alembic prints post-write hook progress even when quiet; keep it out of notebooks that asked for quiet."""
+    if config.messaging_opts.get("quiet"):
+        with redirect_stdout(io.StringIO()):
+            yield
+    else:
+        yield
+
+
 def merge(message: str = "merge heads", *, config: Any = None, rev_id: str | None = None) -> Path:
     """Write a merge revision joining all heads (alembic merge); refuses when there is a single head."""
     cfg = config if config is not None else alembic_config()
     current_heads = heads(config=cfg)
     if len(current_heads) < 2:
         raise ConfigurationError(f"nothing to merge: there is a single head ({', '.join(current_heads) or 'none'})")
-    script = command.merge(cfg, "heads", message=message, rev_id=rev_id)
+    with _quiet_if_asked(cfg):
+        script = command.merge(cfg, "heads", message=message, rev_id=rev_id)
+    return Path(script.path)
+
+
+def branch(message: str, parent: str, *, config: Any = None, rev_id: str | None = None) -> Path:
+    """Write an empty revision on top of `parent` even when it is not a head: a second line of history."""
+    cfg = config if config is not None else alembic_config()
+    with _quiet_if_asked(cfg):
+        script = command.revision(cfg, message, head=parent, splice=True, rev_id=rev_id)
     return Path(script.path)

@@ -1,0 +1,108 @@
+"""`make bench`: one table of backend x N x approach, with ratios to Alembic measured in the same run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
+
+from bench.schema import build
+from schema_tools.display import text_table
+
+SERVERS = {"postgresql": "SCHEMA_TOOLS_TEST_POSTGRES_URL", "mysql": "SCHEMA_TOOLS_TEST_MYSQL_URL"}
+DIFF_APPROACHES = ("alembic compare_metadata", "schema_tools diff (cold)")
+ERD_APPROACHES = ("sqlalchemy-schemadisplay full", "erd full", "erd focus (depth 1)")
+
+
+def scratch(backend: str, tmp: Path, n: int) -> tuple[str, object]:
+    """A new database holding the synthetic schema of N tables; returns its URL and a cleanup."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp / f'bench_{n}.db'}"
+        return url, lambda: None
+    server = sa.make_url(os.environ[SERVERS[backend]])
+    name = f"st_bench_{n}_{uuid.uuid4().hex[:6]}"
+    admin = sa.create_engine(server, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    quote = admin.dialect.identifier_preparer.quote
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {quote(name)}")
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            force = " WITH (FORCE)" if backend == "postgresql" else ""
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote(name)}{force}")
+        admin.dispose()
+
+    return server.set(database=name).render_as_string(hide_password=False), drop
+
+
+def measure(url: str, n: int, approach: str, runs: int) -> dict[str, float]:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.measure", url, str(n), approach, str(runs)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def roundtrip_row(backend: str, url: str | None) -> tuple[str, ...]:
+    from schema_tools.roundtrip import roundtrip
+
+    report = roundtrip(url)
+    per_revision = report.seconds / max(len(report.steps), 1)
+    return (backend, "5 revisions", "roundtrip lab", f"{per_revision:.3f} s/revision", "", "", "")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--sizes", default="100,500,1000")
+    parser.add_argument("--backends", default="sqlite,postgresql,mysql")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement; the median is shown")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows: list[tuple[str, ...]] = []
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="schema_tools_bench_") as directory:
+        tmp = Path(directory)
+        for backend in args.backends.split(","):
+            if backend != "sqlite" and not os.environ.get(SERVERS[backend]):
+                notes.append(f"{backend} skipped: set {SERVERS[backend]}")
+                continue
+            for n in sizes:
+                url, cleanup = scratch(backend, tmp, n)
+                try:
+                    engine = sa.create_engine(url, poolclass=NullPool)
+                    build(n).create_all(engine)
+                    engine.dispose()
+                    results = {a: measure(url, n, a, args.runs) for a in DIFF_APPROACHES}
+                    if backend == "sqlite":  # drawing does not touch the database: measure it once
+                        results.update({a: measure(url, n, a, args.runs) for a in ERD_APPROACHES})
+                finally:
+                    cleanup()
+                baseline = results["alembic compare_metadata"]["seconds"]
+                drawing = results.get("sqlalchemy-schemadisplay full", {}).get("seconds")
+                for approach, result in results.items():
+                    reference = drawing if approach in ERD_APPROACHES[:2] else baseline
+                    ratio = result["seconds"] / reference if reference and approach != "erd focus (depth 1)" else None
+                    rows.append((
+                        backend, str(n), approach, f"{result['seconds']:.3f}", str(int(result["statements"])),
+                        "" if ratio is None else f"{ratio:.2f}", f"{result['rss_mb']:.0f}",
+                    ))  # fmt: skip
+            if backend in ("sqlite", "postgresql"):
+                rows.append(roundtrip_row(backend, None if backend == "sqlite" else os.environ[SERVERS[backend]]))
+    print(text_table(("backend", "N", "approach", "seconds", "statements", "ratio", "peak RSS MB"), rows))
+    print("\nratio: to `alembic compare_metadata` for diffs, to sqlalchemy-schemadisplay for the full diagram")
+    print("(medians of", args.runs, "runs, each approach in its own process; statements counted per run)")
+    for note in notes:
+        print(note)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

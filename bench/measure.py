@@ -1,0 +1,77 @@
+"""One measurement in a fresh process, so its peak RSS is its own: `python -m bench.measure BACKEND URL N APPROACH`."""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import sys
+import time
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.pool import NullPool
+
+from bench.schema import table_name, with_changes
+
+
+def main(argv: list[str]) -> int:
+    url, n, approach, runs = argv[0], int(argv[1]), argv[2], int(argv[3])
+    desired = with_changes(n)
+    engine = sa.create_engine(url, poolclass=NullPool)
+    statements = [0]
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def count(*_args: object) -> None:
+        statements[0] += 1
+
+    def alembic_compare() -> object:
+        from schema_tools.diff import compare
+
+        with engine.connect() as connection:
+            return compare(connection, desired)
+
+    def cold_diff() -> object:
+        from schema_tools.diff import diff
+
+        return diff(desired, engine)
+
+    def erd_focus() -> object:
+        from schema_tools.erd import erd
+
+        return erd(desired, focus=table_name(n // 2), depth=1).svg()
+
+    def erd_full() -> object:
+        from schema_tools.erd import erd
+
+        return erd(desired).svg()
+
+    def schemadisplay_full() -> object:
+        from sqlalchemy_schemadisplay import create_schema_graph
+
+        graph = create_schema_graph(None, tables=list(desired.tables.values()), metadata=desired)
+        return graph.create_svg()
+
+    functions = {
+        "alembic compare_metadata": alembic_compare,
+        "schema_tools diff (cold)": cold_diff,
+        "erd focus (depth 1)": erd_focus,
+        "erd full": erd_full,
+        "sqlalchemy-schemadisplay full": schemadisplay_full,
+    }
+    function = functions[approach]
+    times, counts = [], []
+    for _ in range(runs):
+        statements[0] = 0
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+        counts.append(statements[0])
+    engine.dispose()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": statistics.median(times), "statements": statistics.median(counts), "rss_mb": peak_mb}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
