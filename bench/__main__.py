@@ -18,7 +18,12 @@ from bench.schema import build
 from schema_tools.display import text_table
 
 SERVERS = {"postgresql": "SCHEMA_TOOLS_TEST_POSTGRES_URL", "mysql": "SCHEMA_TOOLS_TEST_MYSQL_URL"}
-DIFF_APPROACHES = ("alembic compare_metadata", "schema_tools diff (cold)")
+DIFF_APPROACHES = (
+    "alembic compare_metadata",
+    "schema_tools diff (cold)",
+    "schema_tools DiffSession warm, k=1",
+    "schema_tools DiffSession warm, k=10",
+)
 ERD_APPROACHES = ("sqlalchemy-schemadisplay full", "erd full", "erd focus (depth 1)")
 
 

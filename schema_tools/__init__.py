@@ -27,6 +27,7 @@ from .lint import Finding
 from .migrate import MigrationReport, downgrade, upgrade
 from .roundtrip import RoundtripReport, roundtrip
 from .scratch import notebook_database, scratch_copy, scratch_project, upgraded_database
+from .session import DiffRun, DiffSession
 from .settings import alembic_config, compare_options, load_metadata
 from .sources import copy_metadata, reflect_source, rename_column, schema_at_revision
 from .status import Status, status
@@ -52,6 +53,8 @@ __all__ = [
     "RevisionError",
     "RoundtripReport",
     "SchemaDiff",
+    "DiffRun",
+    "DiffSession",
     "SchemaToolsError",
     "Status",
     "UnknownDriver",

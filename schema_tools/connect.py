@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -125,11 +125,15 @@ def _connect_args(url: URL) -> dict[str, Any]:
     return {}
 
 
-def create_sync_engine(url: str | URL, *, read_only: bool = False) -> Engine:
-    """A sync engine with a short connect timeout and no pool; read_only opens SQLite with mode=ro."""
+def create_sync_engine(url: str | URL, *, read_only: bool = False, keep_open: bool = False) -> Engine:
+    """A sync engine with a short connect timeout; read_only opens SQLite with mode=ro.
+
+    No pool unless keep_open: one connection kept for callers that come back often (a DiffSession).
+    """
     parsed = read_only_url(url) if read_only else sync_url(url)
+    pool: dict[str, Any] = {"pool_size": 1, "max_overflow": 0} if keep_open else {"poolclass": NullPool}
     try:
-        return sa.create_engine(parsed, poolclass=NullPool, connect_args=_connect_args(parsed))
+        return sa.create_engine(parsed, connect_args=_connect_args(parsed), **pool)
     except sa_exc.NoSuchModuleError:
         raise UnknownDriver(
             f"unknown database driver {parsed.drivername!r} in {mask_url(parsed)}: "
@@ -167,14 +171,26 @@ def explain_connect_error(error: BaseException, url: str | URL) -> ConnectionFai
     return ConnectionFailed(f"cannot connect to {where}: {first_line}")
 
 
-def _begin_read_only(connection: Connection) -> None:
+def _begin_read_only(connection: Connection) -> Callable[[], None] | None:
+    """Make the open transaction read-only; returns what undoes a connection-level setting, if any."""
     backend = connection.dialect.name
     if backend == "sqlite":
-        connection.exec_driver_sql("PRAGMA query_only = ON")
-    elif backend == "postgresql":
-        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+        if connection.engine.url.query.get("mode") == "ro":
+            return None  # opened read-only: the file cannot be written through this connection at all
+        connection.exec_driver_sql("PRAGMA query_only = ON")  # per connection: off again before it is reused
+        return lambda: connection.exec_driver_sql("PRAGMA query_only = OFF")
+    if backend == "postgresql":
+        if not connection.get_execution_options().get("postgresql_readonly"):
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
     elif backend in ("mysql", "mariadb"):
         connection.exec_driver_sql("START TRANSACTION READ ONLY")
+    return None
+
+
+def _read_only_session(connection: Connection) -> None:
+    """On a connection we opened, PostgreSQL starts read-only with BEGIN itself (reset when it goes back)."""
+    if connection.dialect.name == "postgresql" and connection.dialect.driver in ("psycopg", "psycopg2"):
+        connection.execution_options(postgresql_readonly=True)
 
 
 @contextmanager
@@ -188,11 +204,13 @@ def read_only_connection(source: Source | None = None) -> Iterator[Connection]:
             yield source
             return
         with source.begin() as transaction:
-            _begin_read_only(source)
+            undo = _begin_read_only(source)
             try:
                 yield source
             finally:
                 transaction.rollback()
+        if undo is not None:
+            undo()
         return
     engine = source if isinstance(source, Engine) else create_sync_engine(source or default_url(), read_only=True)
     url = engine.url
@@ -201,12 +219,15 @@ def read_only_connection(source: Source | None = None) -> Iterator[Connection]:
     except sa_exc.DBAPIError as error:
         raise explain_connect_error(error, url) from None
     try:
+        _read_only_session(connection)
         with connection.begin() as transaction:
-            _begin_read_only(connection)
+            undo = _begin_read_only(connection)
             try:
                 yield connection
             finally:
                 transaction.rollback()
+        if undo is not None:
+            undo()
     finally:
         connection.close()
         if not isinstance(source, Engine):

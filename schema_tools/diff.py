@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
-from .changes import KINDS, RISKS, Change, change_from_diff, flatten
+from .changes import KINDS, RISKS, Change, change_from_diff, flatten, table_of
 from .display import badge, escape, html_table, text_table
 from .risk import assess
 from .settings import compare_options
@@ -153,14 +154,77 @@ class SchemaDiff(Sequence[Change]):
         )
 
 
-def compare(connection: Connection, desired: MetaData) -> list[Any]:
-    """compare_metadata with the environment's options: exactly what autogenerate and `alembic check` see."""
+def compare(connection: Connection, desired: MetaData, *, only: Collection[str] | None = None) -> list[Any]:
+    """compare_metadata with the environment's options: exactly what autogenerate and `alembic check` see.
+
+    `only` narrows the comparison to those tables, through the same include hooks Alembic offers.
+    """
     options = compare_options(connection.dialect.name)
+    if only is not None:
+        options = {**options, **_narrowed(options, frozenset(only))}
+        desired = _subset(desired, only)
     context = MigrationContext.configure(connection, opts={**options, "target_metadata": desired})
     with warnings.catch_warnings():
         # FK cycles (Sakila's staff <-> store) only stop SQLAlchemy from sorting tables; the diff is unaffected.
         warnings.filterwarnings("ignore", message="Cannot correctly sort tables", category=sa_exc.SAWarning)
         return compare_metadata(context, desired)
+
+
+def _narrowed(options: dict[str, Any], tables: frozenset[str]) -> dict[str, Any]:
+    include_name, include_object = options["include_name"], options["include_object"]
+
+    def only_name(name: str | None, type_: str, parent_names: Any) -> bool:
+        return (type_ != "table" or name in tables) and include_name(name, type_, parent_names)
+
+    def only_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        return (type_ != "table" or name in tables) and include_object(obj, name, type_, reflected, compare_to)
+
+    return {"include_name": only_name, "include_object": only_object}
+
+
+def _subset(metadata: MetaData, tables: Collection[str]) -> MetaData:
+    """A MetaData listing only `tables` (the same Table objects): Alembic sorts every table it is given."""
+    subset = MetaData(naming_convention=metadata.naming_convention, schema=metadata.schema)
+    for key, table in metadata.tables.items():
+        if table.name in tables:
+            subset._add_table(table.name, table.schema, table)
+            assert subset.tables[key] is table
+    return subset
+
+
+def group_by_table(raw: Iterable[tuple[Any, ...]]) -> dict[str | None, list[tuple[Any, ...]]]:
+    """Flattened compare_metadata tuples per table, each table's in Alembic's order."""
+    groups: dict[str | None, list[tuple[Any, ...]]] = {}
+    for item in raw:
+        groups.setdefault(table_of(item), []).append(item)
+    return groups
+
+
+def canonical_order(groups: dict[str | None, Sequence[Any]], desired: MetaData) -> list[Any]:
+    """Alembic's order, made stable: created tables, then dropped ones, then altered ones, each by name.
+
+    Alembic walks dropped tables in set order, which varies from process to process, and created ones
+    in the order of all of metadata.sorted_tables (quadratic in the tables). Here created tables come in
+    dependency order among themselves, then by name; everything else by name, as Alembic's altered ones.
+    """
+    created, dropped, altered = [], [], []
+    for table, items in groups.items():
+        kinds = {item[0] for item in items}
+        if "add_table" in kinds:
+            created.append(table)
+        elif "remove_table" in kinds:
+            dropped.append(table)
+        elif items:
+            altered.append(table)
+    if len(created) > 1:  # a created table follows the created tables it refers to; otherwise by name
+        by_name = {table.name: table for table in (desired.tables.get(name or "") for name in created) if table}
+        ranked = sa.schema.sort_tables([by_name[name] for name in sorted(by_name)])
+        position = {table.name: index for index, table in enumerate(ranked)}
+        created.sort(key=lambda name: (position.get(name or "", len(position)), name or ""))
+    ordered: list[Any] = []
+    for table in [*created, *sorted(dropped, key=str), *sorted(altered, key=lambda name: (name is None, name or ""))]:
+        ordered.extend(groups[table])
+    return ordered
 
 
 def diff(
@@ -177,9 +241,9 @@ def diff(
     """
     desired = desired_schema(source, config=config)
     with open_database(target, config=config) as connection:
-        raw = compare(connection, desired)
+        raw = canonical_order(group_by_table(flatten(compare(connection, desired))), desired)
         dialect = connection.dialect
-        changes = tuple(change_from_diff(item, dialect) for item in flatten(raw))
+        changes = tuple(change_from_diff(item, dialect) for item in raw)
         changes = assess(changes, connection if preflight else None)
 
     def load_current() -> MetaData:

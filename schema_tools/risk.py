@@ -138,6 +138,8 @@ def _add_fk(change: Change, live: LiveData | None) -> Assessment:
     if not live.has_columns(table, change.columns):
         return SAFE, "over new columns or a new table"
     referred_table, referred_columns = fk_target(fk)
+    if not live.has_columns(referred_table, referred_columns):
+        return MAY_FAIL, f"refers to {referred_table}({', '.join(referred_columns)}), not in the database yet"
     orphans = preflight.orphan_rows(live.connection, table, change.columns, referred_table, referred_columns)
     if orphans:
         return MAY_FAIL, f"{_plural(orphans, 'row')} point to no {referred_table} row"

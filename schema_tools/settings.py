@@ -21,6 +21,7 @@ VERSION_TABLE = "alembic_version"
 # Tables schema_tools itself keeps in the target database (applied-revision checksums, see migrate.py).
 INTERNAL_TABLES = frozenset({VERSION_TABLE, "schema_tools_applied"})
 
+_PG_CAST = re.compile(r"^('(?:[^']|'')*')::[a-z][a-z ]*(?:\(\d+(?:,\d+)?\))?$")
 _NOW_SYNONYMS = {"now()", "current_timestamp", "current_timestamp()", "localtimestamp", "now"}
 _TRUE = {"1", "true", "'1'", "'true'"}
 _FALSE = {"0", "false", "'0'", "'false'"}
@@ -107,6 +108,7 @@ def _normalize_default(text: str | None, column: sa.Column[Any] | None) -> str |
     value = re.sub(r"\s+", " ", text.strip().lower())
     while value.startswith("(") and value.endswith(")"):
         value = value[1:-1].strip()
+    value = _PG_CAST.sub(r"\1", value)  # PostgreSQL reflects 'x' as 'x'::character varying
     if value in _NOW_SYNONYMS:
         return "current_timestamp"
     if column is not None and isinstance(column.type, sa.Boolean):

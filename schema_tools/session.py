@@ -1,0 +1,228 @@
+"""DiffSession: diff the models against one database again and again, comparing only the tables that changed."""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import MetaData
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.pool import StaticPool
+
+from .changes import Change, change_from_diff, flatten, table_of
+from .connect import create_sync_engine, default_url, mask_url, read_only_connection
+from .diff import SchemaDiff, canonical_order, compare, group_by_table
+from .errors import ConfigurationError
+from .fingerprints import Catalog, database_fingerprints, model_fingerprints, supports_fingerprints
+from .risk import assess
+from .sources import SchemaSource, describe, desired_schema, is_revision, reflect
+
+
+@dataclass(frozen=True)
+class DiffRun:
+    """What one DiffSession.diff() did: a full comparison, or which tables it compared again."""
+
+    full: bool
+    compared: tuple[str, ...]
+    reused: int
+    seconds: float
+
+    def __str__(self) -> str:
+        if self.full:
+            return f"full comparison of {len(self.compared)} tables in {self.seconds:.3f} s"
+        names = ", ".join(self.compared[:5]) + (", ..." if len(self.compared) > 5 else "")
+        return (
+            f"compared {len(self.compared)} changed table{'s' if len(self.compared) != 1 else ''}"
+            f"{f' ({names})' if names else ''}, reused {self.reused}, in {self.seconds:.3f} s"
+        )
+
+
+@dataclass
+class _Cache:
+    models: dict[str, Any]
+    database: dict[str, str]
+    diffs: dict[str | None, list[Any]]
+    assessed: dict[str | None, Any]
+    token: str | None = None
+
+
+class DiffSession:
+    """Re-diffs the models against one live database, as a notebook does after each edit of a model.
+
+    The first diff is a full compare_metadata. Later ones fingerprint every table on both sides (one
+    catalog query, one walk over the models) and send only tables whose fingerprint moved through
+    compare_metadata; the rest come from the previous result. A change made by any process shows in
+    the catalog, so it invalidates what it touches. The result equals a full diff() in every change.
+
+    Risk: live-data checks (row counts, NULLs, duplicates) run for the tables compared in this run;
+    a reused table keeps its risk from when it was last compared. refresh=True compares everything.
+    """
+
+    def __init__(
+        self,
+        target: str | URL | Engine | None = None,
+        source: SchemaSource = None,
+        *,
+        config: Any = None,
+        preflight: bool = True,
+    ) -> None:
+        if isinstance(target, Connection) or is_revision(target):
+            raise ConfigurationError(
+                "DiffSession needs a database URL or Engine it can reopen: for a connection or a revision, use diff()"
+            )
+        self._owns_engine = not isinstance(target, Engine)
+        self._engine = (
+            target if isinstance(target, Engine) else create_sync_engine(target or default_url(), keep_open=True)
+        )
+        self._source = source
+        self._config = config
+        self._preflight = preflight
+        self._cache: _Cache | None = None
+        self._memo: dict[int, Any] = {}
+        self.last_run: DiffRun | None = None
+
+    def __repr__(self) -> str:
+        return f"<DiffSession {mask_url(self._engine.url)}: {self.last_run or 'not run yet'}>"
+
+    def __enter__(self) -> DiffSession:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the session's connection; the cache goes with it."""
+        self._cache = None
+        if self._owns_engine:
+            self._engine.dispose()
+
+    def diff(self, source: SchemaSource = None, *, refresh: bool = False) -> SchemaDiff:
+        """The diff of `source` (the session's models by default) against the database, reusing what it can."""
+        with _without_gc_pauses():
+            return self._diff(source, refresh=refresh)
+
+    def _diff(self, source: SchemaSource, *, refresh: bool) -> SchemaDiff:
+        started = time.perf_counter()
+        wanted = source if source is not None else self._source
+        desired = desired_schema(wanted, config=self._config)
+        with read_only_connection(self._engine) as connection:
+            dialect = connection.dialect
+            models = model_fingerprints(desired, dialect, self._memo)
+            cache = self._cache
+            catalog = (
+                database_fingerprints(connection, cache.token if cache is not None and not refresh else None)
+                if supports_fingerprints(dialect)
+                else Catalog({})
+            )
+            database = catalog.tables if catalog.tables is not None else cache.database if cache else {}
+            if refresh or cache is None or None in cache.diffs or not self._can_narrow(desired, dialect):
+                groups = group_by_table(flatten(compare(connection, desired)))
+                tables = set(models) | set(database) | set(groups)
+                cache = _Cache(models, database, {}, {})
+                compared = tables
+                full = True
+            else:
+                compared = {
+                    table
+                    for table in set(models) | set(database) | set(cache.models) | set(cache.database)
+                    if models.get(table) != cache.models.get(table) or database.get(table) != cache.database.get(table)
+                }
+                groups = group_by_table(flatten(self._compare_only(connection, desired, compared, catalog.ddl)))
+                full = False
+            touched = compared | set(groups)
+            fresh = [change_from_diff(item, dialect) for table in touched for item in groups.get(table, ())]
+            assessed: dict[str | None, list[Change]] = {}
+            for change in assess(tuple(fresh), connection if self._preflight else None):
+                assessed.setdefault(table_of(change.raw), []).append(change)
+        # Commit to the cache only once everything above has succeeded.
+        diffs = {**cache.diffs, **{table: groups.get(table, []) for table in compared | set(groups)}}
+        risks = {**cache.assessed, **{table: () for table in compared}, **assessed}
+        live = set(models) | set(database)
+        self._cache = _Cache(
+            models,
+            database,
+            diffs={table: items for table, items in diffs.items() if items and (table is None or table in live)},
+            assessed={table: found for table, found in risks.items() if found and (table is None or table in live)},
+            token=catalog.token,
+        )
+        ordered = canonical_order(self._cache.diffs, desired)
+        by_raw = {id(change.raw): change for changes in self._cache.assessed.values() for change in changes}
+        changes = tuple(by_raw[id(item)] for item in ordered)
+        self.last_run = DiffRun(
+            full=full,
+            compared=tuple(sorted(str(table) for table in compared)),
+            reused=len(live - compared),
+            seconds=time.perf_counter() - started,
+        )
+        engine = self._engine
+        return SchemaDiff(
+            changes=changes,
+            source=describe(wanted) if wanted is not None else "models",
+            target=describe(engine),
+            dialect=dialect.name,
+            desired=desired,
+            _load_current=lambda: _reflect(engine),
+        )
+
+    @staticmethod
+    def _can_narrow(desired: MetaData, dialect: sa.Dialect) -> bool:
+        # Tables in other schemas are outside the catalog query's view, and a change Alembic ties to no
+        # table cannot be narrowed to one: compare those in full.
+        return supports_fingerprints(dialect) and all(table.schema is None for table in desired.tables.values())
+
+    @staticmethod
+    def _compare_only(
+        connection: Connection, desired: MetaData, tables: set[str | None], ddl: dict[str, list[tuple[str, str]]]
+    ) -> list[Any]:
+        names = {table for table in tables if table is not None}
+        if not names:
+            return []
+        if connection.dialect.name == "sqlite":
+            with _sqlite_replica(ddl, names) as replica:
+                if replica is not None:
+                    return compare(replica, desired, only=names)
+        return compare(connection, desired, only=names)
+
+
+@contextmanager
+def _without_gc_pauses() -> Iterator[None]:
+    """A full collection over a 1000-table schema's objects takes longer than a warm diff: defer it to after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _reflect(engine: Engine) -> MetaData:
+    with read_only_connection(engine) as connection:
+        return reflect(connection)
+
+
+@contextmanager
+def _sqlite_replica(ddl: dict[str, list[tuple[str, str]]], tables: set[str]) -> Iterator[Connection | None]:
+    """The changed tables rebuilt from their exact DDL in memory, so reflecting them costs the file nothing.
+
+    SQLite's schema is its DDL text: pragma answers for the copy are the file's. Yields None when a
+    table cannot be rebuilt alone (a virtual table needs its module and its shadow tables).
+    """
+    engine = sa.create_engine("sqlite://", poolclass=StaticPool)
+    try:
+        with engine.connect() as replica:
+            try:
+                for table in sorted(tables):
+                    for _kind, sql in ddl.get(table, []):
+                        replica.exec_driver_sql(sql)
+            except sa.exc.DBAPIError:
+                yield None
+                return
+            yield replica
+    finally:
+        engine.dispose()
