@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -22,8 +23,10 @@ def run(path: Path) -> None:
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
-    for cell in notebook.cells:
+    for index, cell in enumerate(notebook.cells):
         cell.metadata.pop("execution", None)
+        # Cell ids from the position, not nbformat's random ones: a new cell changes no other cell's id.
+        cell["id"] = hashlib.sha1(f"{path.stem}:{index}:{cell.cell_type}".encode()).hexdigest()[:8]
     nbformat.write(notebook, path)
     print(f"executed {path.name}", file=sys.stderr)
 
