@@ -61,7 +61,22 @@ def roundtrip_row(backend: str, url: str | None) -> tuple[str, ...]:
 
     report = roundtrip(url)
     per_revision = report.seconds / max(len(report.steps), 1)
-    return (backend, "5 revisions", "roundtrip lab", f"{per_revision:.3f} s/revision", "", "", "")
+    return (backend, f"{len(report.steps)} revisions", "roundtrip lab", f"{per_revision:.3f} s/revision", *[""] * 5)
+
+
+def goal(approach: str, result: dict[str, float], ratio: float | None, speedup: float | None) -> str:
+    """The goal from the performance issue for this row, and whether this run met it."""
+    if approach == "schema_tools diff (cold)":
+        return f"ratio <= 1.1: {'met' if ratio is not None and ratio <= 1.1 else 'MISSED'}"
+    if approach.startswith("schema_tools DiffSession warm"):
+        k = int(approach.rsplit("=", 1)[1])
+        met = speedup is not None and speedup >= 20 and result["statements"] <= 10 + 3 * k
+        return f">= 20x, <= {10 + 3 * k} statements: {'met' if met else 'MISSED'}"
+    if approach == "erd full":
+        return f"ratio <= 1.2: {'met' if ratio is not None and ratio <= 1.2 else 'MISSED'}"
+    if approach == "erd focus (depth 1)":
+        return f"<= 0.5 s: {'met' if result['seconds'] <= 0.5 else 'MISSED'}"
+    return "baseline"
 
 
 def main(argv: list[str]) -> int:
@@ -95,15 +110,20 @@ def main(argv: list[str]) -> int:
                 for approach, result in results.items():
                     reference = drawing if approach in ERD_APPROACHES[:2] else baseline
                     ratio = result["seconds"] / reference if reference and approach != "erd focus (depth 1)" else None
+                    speedup = baseline / result["seconds"] if approach in DIFF_APPROACHES[1:] else None
                     rows.append((
                         backend, str(n), approach, f"{result['seconds']:.3f}", str(int(result["statements"])),
-                        "" if ratio is None else f"{ratio:.2f}", f"{result['rss_mb']:.0f}",
+                        "" if ratio is None else f"{ratio:.2f}", "" if speedup is None else f"{speedup:.1f}x",
+                        f"{result['rss_mb']:.0f}", goal(approach, result, ratio, speedup),
                     ))  # fmt: skip
             if backend in ("sqlite", "postgresql"):
                 rows.append(roundtrip_row(backend, None if backend == "sqlite" else os.environ[SERVERS[backend]]))
-    print(text_table(("backend", "N", "approach", "seconds", "statements", "ratio", "peak RSS MB"), rows))
+    header = ("backend", "N", "approach", "seconds", "statements", "ratio", "speed-up", "peak RSS MB", "goal")
+    print(text_table(header, rows))
     print("\nratio: to `alembic compare_metadata` for diffs, to sqlalchemy-schemadisplay for the full diagram")
-    print("(medians of", args.runs, "runs, each approach in its own process; statements counted per run)")
+    print("(medians of", args.runs, "runs, each approach in its own process; statements counted per run;")
+    print(" a warm row's RSS is its process after the cold diff and one warm diff; every warm result was")
+    print(" checked against a full diff, change for change)")
     for note in notes:
         print(note)
     return 0

@@ -217,7 +217,9 @@ def canonical_order(groups: dict[str | None, Sequence[Any]], desired: MetaData) 
         elif items:
             altered.append(table)
     if len(created) > 1:  # a created table follows the created tables it refers to; otherwise by name
-        by_name = {table.name: table for table in (desired.tables.get(name or "") for name in created) if table}
+        by_name = {
+            table.name: table for table in (desired.tables.get(name or "") for name in created) if table is not None
+        }
         ranked = sa.schema.sort_tables([by_name[name] for name in sorted(by_name)])
         position = {table.name: index for index, table in enumerate(ranked)}
         created.sort(key=lambda name: (position.get(name or "", len(position)), name or ""))

@@ -100,13 +100,14 @@ SELECT tc.TABLE_NAME, CONCAT_WS('|', 'x', cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE)
 # MariaDB rewrites a table's .frm on every DDL statement that touches it (ALTER, CREATE/DROP INDEX,
 # comments, renames), and information_schema reports that file's time as CREATE_TIME: one cheap query
 # over TABLES instead of opening every table for COLUMNS and STATISTICS (a quarter of the time). The
-# time has whole seconds, so a table changed in the last 2 s is "unsettled" and compared every run until
-# it settles, as git does with racily clean files. A table's FKs name the tables they refer to, whose
+# time has whole seconds, so a table stamped this second or the one before (file times come from a
+# coarse clock that lags NOW() by a tick) is "unsettled" and compared every run until it settles, as git
+# does with racily clean files. A table's FKs name the tables they refer to, whose
 # own changes (a renamed referred column) then invalidate it too. tests/test_diff_session.py checks
 # each kind of DDL.
 _MARIADB_GUARD = """
 SELECT 't', TABLE_NAME, CONCAT_WS('|', IFNULL(CREATE_TIME, ''), ENGINE, TABLE_COLLATION, CREATE_OPTIONS,
-       TABLE_COMMENT), NULL, CREATE_TIME IS NULL OR CREATE_TIME >= NOW() - INTERVAL 2 SECOND
+       TABLE_COMMENT), NULL, CREATE_TIME IS NULL OR CREATE_TIME >= NOW() - INTERVAL 1 SECOND
   FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'
 UNION ALL
 SELECT 'r', TABLE_NAME, CONCAT_WS('|', CONSTRAINT_NAME, REFERENCED_TABLE_NAME, UPDATE_RULE, DELETE_RULE, MATCH_OPTION),
@@ -246,22 +247,24 @@ def _constraint_key(constraint: sa.Constraint) -> tuple[Any, ...]:
     return tuple(key)
 
 
-def _table_key(table: sa.Table, dialect: Dialect, convention: str, memo: dict[int, Any]) -> tuple[Any, ...]:
-    columns = tuple(
-        (
-            column.name,
-            _type_key(column.type, dialect, memo),
-            column.nullable,
-            column.primary_key,
-            str(column.autoincrement),
-            _default_key(column.server_default, memo),
-            column.comment,
-            None if column.computed is None else repr(column.computed),
-            None if column.identity is None else repr(column.identity),
-            _options(column),
-        )
-        for column in table.columns
+def _column_key(column: sa.Column[Any], dialect: Dialect, memo: dict[int, Any]) -> tuple[Any, ...]:
+    rare = None  # most columns have none of these: one test instead of four calls
+    if column.server_default is not None or column.computed is not None or column.identity is not None:
+        rare = (_default_key(column.server_default, memo), repr(column.computed), repr(column.identity))
+    return (
+        column.name,
+        _type_key(column.type, dialect, memo),
+        column.nullable,
+        column.primary_key,
+        column.autoincrement,
+        column.comment,
+        rare,
+        _options(column) if "dialect_options" in column.__dict__ else "",
     )
+
+
+def _table_key(table: sa.Table, dialect: Dialect, convention: str, memo: dict[int, Any]) -> tuple[Any, ...]:
+    columns = tuple([_column_key(column, dialect, memo) for column in table.columns])
     constraints = tuple(sorted((_constraint_key(c) for c in table.constraints), key=lambda key: key[:2]))
     indexes = tuple(
         sorted(
