@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -112,13 +113,16 @@ class DiffSession:
         desired = desired_schema(wanted, config=self._config)
         with read_only_connection(self._engine) as connection:
             dialect = connection.dialect
-            models = model_fingerprints(desired, dialect, self._memo)
             cache = self._cache
-            catalog = (
-                database_fingerprints(connection, cache.token if cache is not None and not refresh else None)
-                if supports_fingerprints(dialect)
-                else Catalog({})
-            )
+            token = cache.token if cache is not None and not refresh else None
+            if supports_fingerprints(dialect):
+                # The catalog query waits on the server while the models are walked here: overlap them.
+                with ThreadPoolExecutor(max_workers=1) as worker:
+                    pending = worker.submit(database_fingerprints, connection, token)
+                    models = model_fingerprints(desired, dialect, self._memo)
+                    catalog = pending.result()
+            else:
+                models, catalog = model_fingerprints(desired, dialect, self._memo), Catalog({})
             database = catalog.tables if catalog.tables is not None else cache.database if cache else {}
             if refresh or cache is None or None in cache.diffs or not self._can_narrow(desired, dialect):
                 groups = group_by_table(flatten(compare(connection, desired)))
