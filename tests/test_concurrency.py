@@ -132,3 +132,38 @@ def test_sigkill_during_a_sqlite_batch_upgrade_leaves_a_database_that_opens_and_
     with sqlite3.connect(db) as connection:
         assert connection.execute("SELECT count(*) FROM big").fetchone() == (rows_before,)
         assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("b1b1b1b1b1b1",)
+
+
+def test_sigkill_during_a_postgresql_upgrade_leaves_the_previous_revision_and_retries(
+    postgres_url: sa.URL, tmp_path: Path
+) -> None:
+    project = Project(tmp_path / "project")
+    url = postgres_url.render_as_string(hide_password=False)
+    first = start_upgrade(project, url)
+    assert first.wait(timeout=120) == 0, first.stderr.read() if first.stderr else ""
+    project.add_revision("c0c0c0c0c0c0", HEAD, SLOW_INSERT)
+    upgrade = start_upgrade(project, url)
+    engine = sa.create_engine(postgres_url, poolclass=NullPool)
+    in_transaction = sa.text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND state = 'idle in transaction'"
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # kill it inside the slow revision, after its DDL and INSERT ran
+        with engine.connect() as connection:
+            if connection.execute(in_transaction).scalar():
+                break
+        time.sleep(0.05)
+    os.kill(upgrade.pid, signal.SIGKILL)
+    upgrade.wait(timeout=30)
+    time.sleep(0.5)  # the server notices the dropped connection and rolls its transaction back
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == HEAD
+        assert connection.execute(sa.text("SELECT to_regclass('jobs')")).scalar() is None
+    retry = start_upgrade(project, url)
+    _, stderr = retry.communicate(timeout=120)
+    assert retry.returncode == 0, stderr
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "c0c0c0c0c0c0"
+        assert connection.execute(sa.text("SELECT count(*) FROM jobs")).scalar() == 1
+    engine.dispose()
