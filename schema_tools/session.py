@@ -78,7 +78,9 @@ class DiffSession:
             )
         self._owns_engine = not isinstance(target, Engine)
         self._engine = (
-            target if isinstance(target, Engine) else create_sync_engine(target or default_url(), keep_open=True)
+            target
+            if isinstance(target, Engine)
+            else create_sync_engine(target or default_url(), read_only=True, keep_open=True)
         )
         self._source = source
         self._config = config
@@ -86,6 +88,11 @@ class DiffSession:
         self._cache: _Cache | None = None
         self._memo: dict[int, Any] = {}
         self.last_run: DiffRun | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """The engine the session reads through (opened read-only when the session was given a URL)."""
+        return self._engine
 
     def __repr__(self) -> str:
         return f"<DiffSession {mask_url(self._engine.url)}: {self.last_run or 'not run yet'}>"

@@ -279,3 +279,20 @@ def test_created_tables_follow_the_created_tables_they_refer_to(backend: str, ne
         assert sorted(created) == ["a_child", "m_alone", "z_parent"]
         assert created.index("z_parent") < created.index("a_child")
         assert_same_as_full(session.diff(), desired, url)
+
+
+def test_a_session_on_a_missing_sqlite_file_refuses_and_creates_nothing(tmp_path: Path) -> None:
+    from schema_tools.errors import DatabaseNotFound
+
+    missing = tmp_path / "nope.db"
+    with pytest.raises(DatabaseNotFound, match="not found"):
+        DiffSession(f"sqlite+aiosqlite:///{missing}")
+    assert not missing.exists()
+
+
+def test_a_session_opened_from_a_url_cannot_write(sqlite_url: sa.URL) -> None:
+    upgrade(sqlite_url)
+    with DiffSession(sqlite_url) as session:
+        session.diff()
+        with session.engine.connect() as connection, pytest.raises(sa.exc.OperationalError, match="readonly"):
+            connection.exec_driver_sql("CREATE TABLE intruder (id INTEGER)")
