@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import pytest
 import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
 
 # Names nobody should have to avoid: reserved words, mixed case, unicode, and an injection attempt.
 RESERVED = "user"
@@ -104,3 +107,16 @@ SCENARIOS = (
     Scenario("remove_fk", frozenset({"remove_fk"})),
     Scenario("table_comment", frozenset({"add_table_comment"}), SERVERS),
 )
+
+
+def base_database(scenario: Scenario, backend: str, new_database: Callable[[str], sa.URL]) -> sa.URL:
+    """A scratch database holding the base schema; a skip when the scenario does not apply to the backend."""
+    if backend not in scenario.backends:
+        pytest.skip(f"{scenario.name} does not apply to {backend}")
+    url = new_database(backend)
+    engine = sa.create_engine(url, poolclass=NullPool)
+    try:
+        schema().create_all(engine)
+    finally:
+        engine.dispose()
+    return url

@@ -15,7 +15,7 @@ from schema_tools.connect import read_only_connection
 from schema_tools.diff import SchemaDiff, compare, diff
 from schema_tools.sources import copy_metadata
 from tests.support_project import upgrade_database as upgrade
-from tests.support_scenarios import HOSTILE, ORDER, RESERVED, SCENARIOS, UNICODE, Scenario, schema
+from tests.support_scenarios import HOSTILE, ORDER, RESERVED, SCENARIOS, UNICODE, Scenario, base_database, schema
 
 
 def create(url: sa.URL, metadata: sa.MetaData) -> None:
@@ -62,10 +62,7 @@ def test_database_at_an_older_revision_diffs_as_the_missing_columns(db_url: sa.U
 def test_scenario_changes_equal_what_compare_metadata_returns_raw(
     scenario: Scenario, backend: str, new_database
 ) -> None:
-    if backend not in scenario.backends:
-        pytest.skip(f"{scenario.name} does not apply to {backend}")
-    url = new_database(backend)
-    create(url, schema())
+    url = base_database(scenario, backend, new_database)
     desired = scenario.desired()
 
     result = diff(desired, url)

@@ -15,15 +15,7 @@ from schema_tools import DiffSession, diff
 from schema_tools.errors import ConfigurationError
 from schema_tools.sources import copy_metadata
 from tests.support_project import upgrade_database as upgrade
-from tests.support_scenarios import SCENARIOS, Scenario, schema
-
-
-def create(url: sa.URL, metadata: sa.MetaData) -> None:
-    engine = sa.create_engine(url, poolclass=NullPool)
-    try:
-        metadata.create_all(engine)
-    finally:
-        engine.dispose()
+from tests.support_scenarios import SCENARIOS, Scenario, base_database, schema
 
 
 def migrate_elsewhere(url: sa.URL, change: Callable[[Operations], None]) -> None:
@@ -45,10 +37,7 @@ def assert_same_as_full(result, desired: sa.MetaData, url: sa.URL) -> None:
 def test_after_each_kind_of_model_edit_the_warm_diff_equals_a_full_diff(
     scenario: Scenario, backend: str, new_database
 ) -> None:
-    if backend not in scenario.backends:
-        pytest.skip(f"{scenario.name} does not apply to {backend}")
-    url = new_database(backend)
-    create(url, schema())
+    url = base_database(scenario, backend, new_database)
     with DiffSession(url) as session:
         assert not session.diff(schema())
         assert session.last_run.full

@@ -16,7 +16,7 @@ from schema_tools.errors import MultipleHeads, NotUpToDate
 from schema_tools.script_ops import revision_ops
 from schema_tools.sources import copy_metadata, rename_column
 from tests.support_project import HEAD, Project
-from tests.support_scenarios import SCENARIOS, Scenario, schema
+from tests.support_scenarios import SCENARIOS, Scenario, base_database
 
 
 def op_key(table: str | None, operation) -> tuple:
@@ -47,11 +47,8 @@ def upgrade(engine_or_url, revision: str = "head", project: Project | None = Non
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_draft_has_the_operations_autogenerate_writes(scenario: Scenario, backend: str, new_database, tmp_path) -> None:
-    if backend not in scenario.backends:
-        pytest.skip(f"{scenario.name} does not apply to {backend}")
-    url = new_database(backend)
+    url = base_database(scenario, backend, new_database)
     engine = sa.create_engine(url, poolclass=NullPool)
-    schema().create_all(engine)
     project = Project(tmp_path)
     for path in project.versions.glob("*.py"):
         path.unlink()  # an empty history: the scenario database is "at head"
