@@ -95,17 +95,6 @@ def flatten(raw_diffs: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
             yield item
 
 
-def table_of(diff: tuple[Any, ...]) -> str | None:
-    """The table a flattened compare_metadata tuple is about."""
-    kind = diff[0]
-    if kind in ("add_table", "remove_table", "add_table_comment", "remove_table_comment"):
-        return diff[1].name
-    if kind in ("add_column", "remove_column") or kind.startswith("modify_"):
-        return diff[2]
-    table = getattr(diff[1], "table", None)  # indexes, unique constraints and foreign keys
-    return getattr(table, "name", None)
-
-
 def type_text(type_: Any, dialect: Dialect | None) -> str:
     """A column type as the dialect spells it, e.g. VARCHAR(100)."""
     if type_ is None:

@@ -15,7 +15,7 @@ from sqlalchemy import MetaData
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
-from .changes import KINDS, RISKS, Change, change_from_diff, flatten, table_of
+from .changes import KINDS, RISKS, Change, change_from_diff, flatten
 from .display import badge, escape, html_table, text_table
 from .risk import assess
 from .settings import compare_options
@@ -192,15 +192,15 @@ def _subset(metadata: MetaData, tables: Collection[str]) -> MetaData:
     return subset
 
 
-def group_by_table(raw: Iterable[tuple[Any, ...]]) -> dict[str | None, list[tuple[Any, ...]]]:
-    """Flattened compare_metadata tuples per table, each table's in Alembic's order."""
-    groups: dict[str | None, list[tuple[Any, ...]]] = {}
-    for item in raw:
-        groups.setdefault(table_of(item), []).append(item)
+def group_by_table(changes: Iterable[Change]) -> dict[str | None, list[Change]]:
+    """Changes per table, each table's in Alembic's order."""
+    groups: dict[str | None, list[Change]] = {}
+    for change in changes:
+        groups.setdefault(change.table, []).append(change)
     return groups
 
 
-def canonical_order(groups: dict[str | None, Sequence[Any]], desired: MetaData) -> list[Any]:
+def canonical_order(groups: dict[str | None, Sequence[Change]], desired: MetaData) -> list[Change]:
     """Alembic's order, made stable: created tables, then dropped ones, then altered ones, each by name.
 
     Alembic walks dropped tables in set order, which varies from process to process, and created ones
@@ -208,13 +208,13 @@ def canonical_order(groups: dict[str | None, Sequence[Any]], desired: MetaData) 
     dependency order among themselves, then by name; everything else by name, as Alembic's altered ones.
     """
     created, dropped, altered = [], [], []
-    for table, items in groups.items():
-        kinds = {item[0] for item in items}
+    for table, changes in groups.items():
+        kinds = {change.kind for change in changes}
         if "add_table" in kinds:
             created.append(table)
         elif "remove_table" in kinds:
             dropped.append(table)
-        elif items:
+        elif changes:
             altered.append(table)
     if len(created) > 1:  # a created table follows the created tables it refers to; otherwise by name
         by_name = {
@@ -223,10 +223,15 @@ def canonical_order(groups: dict[str | None, Sequence[Any]], desired: MetaData) 
         ranked = sa.schema.sort_tables([by_name[name] for name in sorted(by_name)])
         position = {table.name: index for index, table in enumerate(ranked)}
         created.sort(key=lambda name: (position.get(name or "", len(position)), name or ""))
-    ordered: list[Any] = []
+    ordered: list[Change] = []
     for table in [*created, *sorted(dropped, key=str), *sorted(altered, key=lambda name: (name is None, name or ""))]:
         ordered.extend(groups[table])
     return ordered
+
+
+def changes_of(connection: Connection, raw: Iterable[Any]) -> list[Change]:
+    """compare_metadata's output as Change records, before any risk is assessed."""
+    return [change_from_diff(item, connection.dialect) for item in flatten(raw)]
 
 
 def diff(
@@ -243,10 +248,9 @@ def diff(
     """
     desired = desired_schema(source, config=config)
     with open_database(target, config=config) as connection:
-        raw = canonical_order(group_by_table(flatten(compare(connection, desired))), desired)
         dialect = connection.dialect
-        changes = tuple(change_from_diff(item, dialect) for item in raw)
-        changes = assess(changes, connection if preflight else None)
+        ordered = canonical_order(group_by_table(changes_of(connection, compare(connection, desired))), desired)
+        changes = assess(tuple(ordered), connection if preflight else None)
 
     def load_current() -> MetaData:
         with open_database(target, config=config) as connection:

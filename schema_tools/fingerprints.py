@@ -70,7 +70,7 @@ UNION ALL
 {_PER_TABLE}FROM guard, pg_class c JOIN{_FROM} AND guard.token IS DISTINCT FROM %(previous)s"""
 
 _MYSQL_COMMON = """
-SELECT TABLE_NAME, CONCAT_WS('|', 't', TABLE_TYPE, ENGINE, TABLE_COLLATION, CREATE_OPTIONS, TABLE_COMMENT) AS definition
+SELECT TABLE_NAME, CONCAT_WS('|', 't', TABLE_TYPE, ENGINE, TABLE_COLLATION, CREATE_OPTIONS, TABLE_COMMENT)
   FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'
 UNION ALL
 SELECT TABLE_NAME, CONCAT_WS('|', 'c', ORDINAL_POSITION, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE,
@@ -259,7 +259,7 @@ def _column_key(column: sa.Column[Any], dialect: Dialect, memo: dict[int, Any]) 
         column.autoincrement,
         column.comment,
         rare,
-        _options(column) if "dialect_options" in column.__dict__ else "",
+        _options(column),
     )
 
 

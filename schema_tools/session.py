@@ -15,13 +15,13 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import StaticPool
 
-from .changes import Change, change_from_diff, flatten, table_of
+from .changes import Change
 from .connect import create_sync_engine, default_url, mask_url, read_only_connection
-from .diff import SchemaDiff, canonical_order, compare, group_by_table
+from .diff import SchemaDiff, canonical_order, changes_of, compare, group_by_table
 from .errors import ConfigurationError
 from .fingerprints import Catalog, database_fingerprints, model_fingerprints, supports_fingerprints
 from .risk import assess
-from .sources import SchemaSource, describe, desired_schema, is_revision, reflect
+from .sources import SchemaSource, describe, desired_schema, is_revision, reflect_source
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,7 @@ class DiffRun:
 class _Cache:
     models: dict[str, Any]
     database: dict[str, str]
-    diffs: dict[str | None, list[Any]]
-    assessed: dict[str | None, Any]
+    changes: dict[str | None, list[Change]]  # assessed, per table: only tables with changes
     token: str | None = None
 
 
@@ -131,39 +130,18 @@ class DiffSession:
             else:
                 models, catalog = model_fingerprints(desired, dialect, self._memo), Catalog({})
             database = catalog.tables if catalog.tables is not None else cache.database if cache else {}
-            if refresh or cache is None or None in cache.diffs or not self._can_narrow(desired, dialect):
-                groups = group_by_table(flatten(compare(connection, desired)))
-                tables = set(models) | set(database) | set(groups)
-                cache = _Cache(models, database, {}, {})
-                compared = tables
-                full = True
+            if refresh or cache is None or None in cache.changes or not self._can_narrow(desired, dialect):
+                raw = compare(connection, desired)
+                cache = _Cache(models, database, {})
+                compared, full = set(models) | set(database), True
             else:
-                compared = {
-                    table
-                    for table in set(models) | set(database) | set(cache.models) | set(cache.database)
-                    if models.get(table) != cache.models.get(table) or database.get(table) != cache.database.get(table)
-                }
-                groups = group_by_table(flatten(self._compare_only(connection, desired, compared, catalog.ddl)))
-                full = False
-            touched = compared | set(groups)
-            fresh = [change_from_diff(item, dialect) for table in touched for item in groups.get(table, ())]
-            assessed: dict[str | None, list[Change]] = {}
-            for change in assess(tuple(fresh), connection if self._preflight else None):
-                assessed.setdefault(table_of(change.raw), []).append(change)
+                compared, full = self._moved(cache, models, database), False
+                raw = self._compare_only(connection, desired, compared, catalog.ddl)
+            fresh = assess(tuple(changes_of(connection, raw)), connection if self._preflight else None)
         # Commit to the cache only once everything above has succeeded.
-        diffs = {**cache.diffs, **{table: groups.get(table, []) for table in compared | set(groups)}}
-        risks = {**cache.assessed, **{table: () for table in compared}, **assessed}
         live = set(models) | set(database)
-        self._cache = _Cache(
-            models,
-            database,
-            diffs={table: items for table, items in diffs.items() if items and (table is None or table in live)},
-            assessed={table: found for table, found in risks.items() if found and (table is None or table in live)},
-            token=catalog.token,
-        )
-        ordered = canonical_order(self._cache.diffs, desired)
-        by_raw = {id(change.raw): change for changes in self._cache.assessed.values() for change in changes}
-        changes = tuple(by_raw[id(item)] for item in ordered)
+        kept = {table: found for table, found in cache.changes.items() if table not in compared and table in live}
+        self._cache = _Cache(models, database, {**kept, **group_by_table(fresh)}, catalog.token)
         self.last_run = DiffRun(
             full=full,
             compared=tuple(sorted(str(table) for table in compared)),
@@ -172,13 +150,22 @@ class DiffSession:
         )
         engine = self._engine
         return SchemaDiff(
-            changes=changes,
+            changes=tuple(canonical_order(self._cache.changes, desired)),
             source=describe(wanted) if wanted is not None else "models",
             target=describe(engine),
             dialect=dialect.name,
             desired=desired,
-            _load_current=lambda: _reflect(engine),
+            _load_current=lambda: reflect_source(engine),
         )
+
+    @staticmethod
+    def _moved(cache: _Cache, models: dict[str, Any], database: dict[str, str]) -> set[str]:
+        """Tables whose fingerprint changed, appeared or went away on either side since the cached result."""
+        return {
+            table
+            for table in set(models) | set(database) | set(cache.models) | set(cache.database)
+            if models.get(table) != cache.models.get(table) or database.get(table) != cache.database.get(table)
+        }
 
     @staticmethod
     def _can_narrow(desired: MetaData, dialect: sa.Dialect) -> bool:
@@ -188,16 +175,15 @@ class DiffSession:
 
     @staticmethod
     def _compare_only(
-        connection: Connection, desired: MetaData, tables: set[str | None], ddl: dict[str, list[tuple[str, str]]]
+        connection: Connection, desired: MetaData, tables: set[str], ddl: dict[str, list[tuple[str, str]]]
     ) -> list[Any]:
-        names = {table for table in tables if table is not None}
-        if not names:
+        if not tables:
             return []
         if connection.dialect.name == "sqlite":
-            with _sqlite_replica(ddl, names) as replica:
+            with _sqlite_replica(ddl, tables) as replica:
                 if replica is not None:
-                    return compare(replica, desired, only=names)
-        return compare(connection, desired, only=names)
+                    return compare(replica, desired, only=tables)
+        return compare(connection, desired, only=tables)
 
 
 @contextmanager
@@ -210,11 +196,6 @@ def _without_gc_pauses() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _reflect(engine: Engine) -> MetaData:
-    with read_only_connection(engine) as connection:
-        return reflect(connection)
 
 
 @contextmanager
