@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.pool import NullPool
 
-from schema_tools.backup import backup, restore
+from schema_tools.backup import backup, restore, verify_backup
 from schema_tools.settings import alembic_config
 
 
@@ -86,3 +86,37 @@ def test_a_missing_dump_tool_is_one_line_naming_the_package(postgres_url: sa.URL
     assert result.returncode == 2
     assert "pg_dump not found" in result.stderr and "postgresql-client" in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_a_backup_without_an_output_path_gets_a_new_name_each_time_beside_the_sqlite_file(tmp_path: Path) -> None:
+    database = tmp_path / "app.db"
+    connection = sqlite3.connect(database)
+    connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+    connection.execute("INSERT INTO alembic_version VALUES ('abc123')")
+    connection.commit()
+    connection.close()
+    first = backup(f"sqlite:///{database}")
+    second = backup(f"sqlite:///{database}")
+    assert first.path != second.path and first.path.parent == second.path.parent == tmp_path
+    assert first.path.name.startswith("app.abc123.") and first.path.name.endswith(".db")
+    assert first.revision == second.revision == ("abc123",)
+    assert "revision abc123" in str(first)
+
+
+def test_a_backup_of_a_wal_database_is_one_self_contained_file_that_restores_into_a_new_file(tmp_path: Path) -> None:
+    source = tmp_path / "wal.db"
+    writer = sqlite3.connect(source)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("CREATE TABLE ticks (n INTEGER)")
+    writer.executemany("INSERT INTO ticks VALUES (?)", [(i,) for i in range(500)])
+    writer.commit()  # every row is still in wal.db-wal, none in wal.db
+    made = backup(f"sqlite:///{source}", tmp_path / "copy.backup")
+    writer.close()
+    assert made.path.read_bytes()[18:20] == b"\x01\x01", "a rollback-journal file: no -wal needed to read it"
+    assert verify_backup(made.path) == "sqlite"
+    fresh = tmp_path / "fresh.db"
+    restore(made, f"sqlite:///{fresh}")
+    check = sqlite3.connect(fresh)
+    assert check.execute("SELECT count(*) FROM ticks").fetchone() == (500,)
+    check.close()

@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..cli import EXIT_OK
-from .common import add_url
+from .common import EXIT_OK, add_url
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("backup", help="back up the database (SQLite backup API, pg_dump, mysqldump)")
     add_url(parser)
-    parser.add_argument("-o", "--output", help="backup file (default: next to the SQLite file, or DBNAME.dump/.sql)")
+    parser.add_argument(
+        "-o", "--output", help="backup file (default: a new uniquely named file next to the SQLite file, "
+        "or in --backup-dir, or in the working directory)",
+    )  # fmt: skip
+    parser.add_argument("--backup-dir", help="a folder for a new uniquely named backup (instead of -o)")
     parser.set_defaults(func=run_backup)
     restore = subparsers.add_parser("restore", help="replace the database's contents with a backup")
     restore.add_argument("path", help="the backup file")
@@ -23,14 +26,19 @@ def register(subparsers: Any) -> None:
 def run_backup(args: argparse.Namespace) -> int:
     from ..backup import backup
 
-    print(backup(args.url, args.output))
+    if args.output and args.backup_dir:
+        from ..errors import ConfigurationError
+
+        raise ConfigurationError("give either -o FILE or --backup-dir FOLDER, not both")
+    print(backup(args.url, args.output, directory=args.backup_dir))
     return EXIT_OK
 
 
 def run_restore(args: argparse.Namespace) -> int:
     from ..backup import restore
+    from ..connect import resolve_url
     from ..sources import describe
 
     restore(args.path, args.url)
-    print(f"restored {describe(args.url)} from {args.path}")
+    print(f"restored {describe(resolve_url(args.url))} from {args.path}")
     return EXIT_OK
