@@ -99,6 +99,7 @@ def type_text(type_: Any, dialect: Dialect | None) -> str:
     """A column type as the dialect spells it, e.g. VARCHAR(100)."""
     if type_ is None:
         return "?"
+    type_ = sa.types.to_instance(type_)  # a revision may pass the class (type_=sa.TEXT): show TEXT, not <class ...>
     try:
         return type_.compile(dialect=dialect) if dialect is not None else str(type_)
     except Exception:  # a type the dialect cannot compile (e.g. JSON on an old dialect): show its class

@@ -246,12 +246,17 @@ def _unique(pairs: list[tuple[str | None, Any]], context: LintContext) -> Iterat
             )  # fmt: skip
 
 
+def _type_instance(type_: Any) -> Any:
+    """A revision may pass a type class (type_=sa.TEXT); the rules compare and show instances, like Alembic."""
+    return None if type_ is None else sa.types.to_instance(type_)
+
+
 @rule("narrowing-type")
 def _narrowing(pairs: list[tuple[str | None, Any]], context: LintContext) -> Iterator[Finding]:
     for table, operation in pairs:
         if not (isinstance(operation, ops.AlterColumnOp) and operation.modify_type is not None):
             continue
-        old, new = operation.existing_type, operation.modify_type
+        old, new = _type_instance(operation.existing_type), _type_instance(operation.modify_type)
         verdict, why = classify_type_change(old, new)
         if verdict != DATA_LOSS:
             continue
@@ -369,7 +374,7 @@ def _rewrite(pairs: list[tuple[str | None, Any]], context: LintContext) -> Itera
     for table, operation in pairs:
         if not (isinstance(operation, ops.AlterColumnOp) and operation.modify_type is not None):
             continue
-        old, new = operation.existing_type, operation.modify_type
+        old, new = _type_instance(operation.existing_type), _type_instance(operation.modify_type)
         widening_text = _family(old) == "string" == _family(new) and (
             getattr(new, "length", None) is None
             or (getattr(old, "length", None) is not None and new.length >= old.length)

@@ -1,6 +1,8 @@
-"""Stable SQL text: batch rebuilds list constraints and recreate indexes in a fixed order, not set order."""
+"""SQL text: batch rebuilds in a fixed order (not set order), and reflected server defaults respelled per dialect."""
 
 from __future__ import annotations
+
+import re
 
 
 def _split_top_level(body: str) -> list[str]:
@@ -53,3 +55,60 @@ def stable_sql(sql: str) -> str:
     """stable_order() over a script of `;`-terminated statements separated by blank lines."""
     statements = [s.strip() for s in sql.split(";\n") if s.strip()]
     return "".join(f"{s};\n\n" for s in stable_order(statements)).strip() + "\n"
+
+
+# -- server defaults across dialects ---------------------------------------------------------------------
+
+# A string literal, or a PostgreSQL cast such as ::character varying, ::timestamp with time zone, ::text[].
+_LITERAL_OR_CAST = re.compile(
+    r"'(?:[^']|'')*'"
+    r"|::\s*\"?[a-z_][\w]*\"?(?:\s+(?:varying|precision|with|without|time|zone))*"
+    r"(?:\s*\(\s*\d+(?:\s*,\s*\d+)?\s*\))?(?:\[\])*",
+    re.IGNORECASE,
+)
+_LITERAL = re.compile(r"^(?:'(?:[^']|'')*'|[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?|null|true|false)$", re.IGNORECASE)
+_NOW = {"now()", "current_timestamp", "current_timestamp()"}
+_TRUE = {"1", "true", "'1'", "'true'"}
+_FALSE = {"0", "false", "'0'", "'false'"}
+
+
+def _without_casts(text: str) -> str:
+    return _LITERAL_OR_CAST.sub(lambda m: m.group(0) if m.group(0).startswith("'") else "", text)
+
+
+def _unwrapped(text: str) -> str:
+    value = text.strip()
+    while value.startswith("(") and value.endswith(")") and _balanced(value[1:-1]):
+        value = value[1:-1].strip()
+    return value
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for token in _LITERAL_OR_CAST.sub("''", text):
+        depth += {"(": 1, ")": -1}.get(token, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def portable_default(text: str, dialect: str, *, boolean: bool = False) -> str | None:
+    """A server default reflected on one database, spelled so `dialect` accepts it; None when it means nothing there.
+
+    PostgreSQL reflects 'x'::character varying, now() and nextval('t_id_seq'::regclass); MariaDB reflects
+    current_timestamp() and booleans as 0/1. A SQLite or MySQL rebuild of that table must not copy them verbatim.
+    """
+    value = _unwrapped(_without_casts(text))
+    lowered = value.lower()
+    if lowered.startswith("nextval("):
+        return None  # a PostgreSQL sequence behind an autoincrement key: the target numbers the key itself
+    if lowered in _NOW:
+        return "CURRENT_TIMESTAMP"
+    if boolean and lowered in _TRUE | _FALSE:
+        truth = lowered in _TRUE
+        if dialect == "postgresql":
+            return "true" if truth else "false"
+        return "1" if truth else "0"  # SQLite and MySQL store booleans as integers
+    if _LITERAL.match(value):
+        return value
+    return f"({value})"  # an expression: SQLite and MySQL accept one only in parentheses
