@@ -11,9 +11,11 @@ import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from .config import alembic_config, project_of
 from .connect import read_only_connection
 from .display import escape, html_table, text_table
-from .settings import alembic_config
+from .errors import RevisionError
+from .scripts import RevisionFile, read_files
 from .sources import describe
 
 TABLE = "schema_tools_applied"
@@ -84,40 +86,106 @@ class VerifyReport:
         return html_table(("revision", "status", "file"), rows, caption=escape(self._headline()))
 
 
-def _known(script: ScriptDirectory, revision: str) -> bool:
+def record_movement(url: Any, scripts: ScriptDirectory, movement: Any) -> None:
+    """After a guarded run, record (or forget) the checksums of the revisions that moved.
+
+    env.py files that call schema_tools record them inside each migration; stock env.py files don't,
+    so the guarded upgrade records them afterwards from the version table's movement. Idempotent.
+    """
+    from .runner import opened
+
+    with opened(url, create=False) as connection:
+        applied_table.create(connection, checkfirst=True)
+        for step in movement.steps:
+            connection.execute(applied_table.delete().where(applied_table.c.revision == step.revision))
+            if movement.direction == "upgrade":
+                path = scripts.get_revision(step.revision).path
+                if path and Path(path).is_file():
+                    connection.execute(
+                        applied_table.insert().values(revision=step.revision, sha256=file_checksum(path))
+                    )
+        connection.commit()
+
+
+def _applied(files: dict[str, RevisionFile], current: tuple[str, ...], recorded: dict[str, str]) -> list[str]:
+    """Revisions at or below `current`, oldest first, walking the files; a hole (a deleted file) is bridged
+    by the one revision whose file nothing else builds on, so only the deleted file shows as missing."""
+    children = {parent for item in files.values() for parent in item.parents}
+    dangling = [r for r in files if r not in children and r not in current]
+    seen: list[str] = []
+    pending = list(current)
+    while pending:
+        revision = pending.pop()
+        if revision in seen:
+            continue
+        seen.append(revision)
+        if revision in files:
+            pending.extend(files[revision].parents)
+        elif len(dangling) == 1:  # the deleted file's parent: the only other revision with no child
+            pending.append(dangling.pop())
+    seen += [revision for revision in recorded if revision not in seen]
+    order = {revision: index for index, revision in enumerate(_oldest_first(files))}
+    return sorted(seen, key=lambda revision: (order.get(revision, -1), revision))
+
+
+def _oldest_first(files: dict[str, RevisionFile]) -> list[str]:
+    placed: list[str] = []
+    remaining = dict(files)
+    while remaining:
+        ready = sorted(r for r, item in remaining.items() if all(p in placed or p not in files for p in item.parents))
+        if not ready:
+            placed += sorted(remaining)
+            break
+        for revision in ready:
+            placed.append(revision)
+            del remaining[revision]
+    return placed
+
+
+def _display_path(path: Path, root: Path) -> str:
     try:
-        return script.get_revision(revision) is not None
-    except Exception:
-        return False
+        return str(path.relative_to(root))
+    except ValueError:  # version_locations outside the project: show the path as it is
+        return str(path)
 
 
 def verify(url: Any = None, *, config: Any = None) -> VerifyReport:
-    """Compare the checksums recorded at apply time with the revision files now (read-only)."""
+    """Compare the checksums recorded at apply time with the revision files now (read-only).
+
+    Refuses a database stamped with a revision no file has, and conflicting version rows: there is no
+    history to verify against then.
+    """
     cfg = config if config is not None else alembic_config()
-    script = ScriptDirectory.from_config(cfg)
-    root = Path(script.dir).parent
-    with read_only_connection(url) as connection:
-        current = MigrationContext.configure(connection).get_current_heads()
+    project = project_of(cfg)
+    target = project.database_url(url)
+    files = read_files(cfg)
+    with read_only_connection(target) as connection:
+        current = tuple(MigrationContext.configure(connection).get_current_heads())
         recorded: dict[str, str] = {}
         if sa.inspect(connection).has_table(TABLE):
             recorded = dict(connection.execute(sa.select(applied_table.c.revision, applied_table.c.sha256)).all())
-    try:
-        applied = list(script.iterate_revisions(current, "base")) if current else []
-    except Exception:  # the current revision's file is gone: fall back to what was recorded
-        applied = [script.get_revision(r) for r in recorded if _known(script, r)]
+    unknown = [revision for revision in current if revision not in files and revision not in recorded]
+    if unknown:
+        raise RevisionError(
+            f"Can't locate revision {', '.join(unknown)}: the database is stamped with a revision no file has; "
+            "check out the branch that has it"
+        )
+    for revision in current:
+        below = set(_applied(files, (revision,), {})) - {revision}
+        clash = sorted(set(current) & below)
+        if clash:
+            raise RevisionError(
+                f"alembic_version has conflicting rows: {', '.join(clash)} is an ancestor of {revision}; "
+                f"keep only the newer one ('alembic stamp --purge {revision}')"
+            )
     checks = []
-    for revision in reversed(applied):
-        path = revision.path
-        relative = str(Path(path).relative_to(root)) if path else ""
-        if revision.revision not in recorded:
-            status = UNRECORDED
-        elif not path or not Path(path).is_file():
+    for revision in _applied(files, current, recorded):
+        item = files.get(revision)
+        if item is None or not item.path.is_file():
             status = MISSING
+        elif revision not in recorded:
+            status = UNRECORDED
         else:
-            status = OK if file_checksum(path) == recorded[revision.revision] else EDITED
-        checks.append(RevisionCheck(revision.revision, status, relative))
-    known = {check.revision for check in checks}
-    for revision, _ in sorted(recorded.items()):
-        if revision not in known:
-            checks.append(RevisionCheck(revision, MISSING, ""))
-    return VerifyReport(str(url) if url is not None else "", tuple(checks))
+            status = OK if file_checksum(item.path) == recorded[revision] else EDITED
+        checks.append(RevisionCheck(revision, status, _display_path(item.path, project.root) if item else ""))
+    return VerifyReport(describe(target), tuple(checks))

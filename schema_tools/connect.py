@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from .errors import ConfigurationError, ConnectionFailed, DatabaseNotFound, UnknownDriver
-
-CONNECT_TIMEOUT_SECONDS = 5
+from .secrets import mask_text, mask_url
 
 # The async drivers env.py may be configured with, and the sync driver schema_tools reads through.
 ASYNC_TO_SYNC = {
@@ -33,11 +32,25 @@ ASYNC_TO_SYNC = {
 Source = str | URL | Engine | Connection
 
 
-def default_url() -> str:
-    """DATABASE_URL from the environment, else the management server's settings."""
-    from management_server.core.config import settings
+def default_url() -> URL:
+    """The app's database when none is named: $url-env, else alembic.ini's sqlalchemy.url (see config.py)."""
+    from .config import database_url
 
-    return os.environ.get("DATABASE_URL") or settings.DATABASE_URL
+    return database_url()
+
+
+def resolve_url(url: str | URL | None) -> URL:
+    """The URL a command works on: the one given (relative SQLite paths from the app's directory), else the default."""
+    from .config import database_url
+
+    return database_url(url)
+
+
+def connect_timeout() -> float:
+    """Seconds to wait for a server to accept a connection: $SCHEMA_TOOLS_CONNECT_TIMEOUT, else the app's setting."""
+    from .config import find_project
+
+    return find_project().connect_timeout
 
 
 def parse_url(url: str | URL) -> URL:
@@ -48,35 +61,8 @@ def parse_url(url: str | URL) -> URL:
         return make_url(url)
     except (sa_exc.ArgumentError, ValueError):
         raise ConfigurationError(
-            f"cannot parse database URL {mask_text(str(url))!r}: expected dialect+driver://user:pass@host/db"
+            f"cannot parse database URL {mask_url(str(url))!r}: expected dialect+driver://user:pass@host/db"
         ) from None
-
-
-def mask_url(url: str | URL) -> str:
-    """The URL as text with its password replaced by ***."""
-    try:
-        return parse_url(url).render_as_string(hide_password=True)
-    except ConfigurationError:
-        return mask_text(str(url))
-
-
-_PASSWORD_IN_URL = re.compile(r"(?P<head>[a-z0-9+_.-]+://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<tail>@)", re.IGNORECASE)
-
-
-def mask_text(text: str, *urls: str | URL | None) -> str:
-    """Replace every password that appears in `text`, raw or percent-escaped, with ***."""
-    masked = _PASSWORD_IN_URL.sub(lambda m: f"{m['head']}***{m['tail']}", text)
-    for url in urls:
-        if url is None:
-            continue
-        try:
-            password = parse_url(url).password
-        except ConfigurationError:
-            continue
-        if password:
-            for spelling in {str(password), quote(str(password), safe=""), quote_plus(str(password))}:
-                masked = masked.replace(spelling, "***")
-    return masked
 
 
 def sync_url(url: str | URL) -> URL:
@@ -92,17 +78,40 @@ def is_async_url(url: str | URL) -> bool:
 
 
 def sqlite_path(url: URL) -> Path | None:
-    """The file behind a SQLite URL, or None for an in-memory database."""
+    """The file behind a SQLite URL (plain path or file: URI), or None for an in-memory database."""
     database = url.database
     if not database or database == ":memory:" or database.startswith("file::memory:"):
         return None
     if database.startswith("file:"):
-        database = database[len("file:") :].split("?", 1)[0]
+        parts = urlsplit(database)
+        if "mode=memory" in parts.query:
+            return None
+        database = unquote(parts.path)
     return Path(database).expanduser().resolve()
 
 
+def sqlite_uri(path: Path, **parameters: str) -> str:
+    """A file: URI for SQLite with the path percent-escaped, so #, ?, % and spaces stay part of the name."""
+    query = "&".join(f"{key}={value}" for key, value in parameters.items())
+    return path.resolve().as_uri() + (f"?{query}" if query else "")
+
+
+def _is_wal(path: Path) -> bool:
+    """True when the file's header says WAL journal mode (bytes 18-19 are 2)."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return False
+    return len(header) == 20 and header[18] == 2 and header[19] == 2
+
+
 def read_only_url(url: str | URL) -> URL:
-    """A sync URL that opens the database read-only; SQLite uses mode=ro so a missing file is never created."""
+    """A sync URL that opens the database read-only; SQLite uses mode=ro so a missing file is never created.
+
+    A WAL database with no -wal file in a folder we cannot write is opened immutable: there is no
+    uncommitted WAL content to miss, and SQLite could not create the -shm file it would otherwise need.
+    """
     parsed = sync_url(url)
     if parsed.get_backend_name() != "sqlite":
         return parsed
@@ -113,36 +122,69 @@ def read_only_url(url: str | URL) -> URL:
         raise DatabaseNotFound(
             f"SQLite database file not found: {path}: check the URL, or run 'alembic upgrade head' to create it"
         )
-    return parsed.set(database=f"file:{path}", query={**parsed.query, "mode": "ro", "uri": "true"})
+    parameters = {"mode": "ro"}
+    wal = path.with_name(path.name + "-wal")
+    if _is_wal(path) and not wal.exists() and not os.access(path.parent, os.W_OK):
+        parameters["immutable"] = "1"
+    query = {key: value for key, value in parsed.query.items() if key not in ("mode", "uri", "immutable")}
+    return parsed.set(database=sqlite_uri(path, **parameters), query={**query, "uri": "true"})
 
 
-def _connect_args(url: URL) -> dict[str, Any]:
+def _connect_args(url: URL, *, read_timeout: float | None) -> dict[str, Any]:
+    """Connect timeouts for every driver we read through; pymysql also needs one for the server's greeting."""
+    seconds = connect_timeout()
     backend = url.get_backend_name()
     if backend == "postgresql":
-        return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        return {"connect_timeout": max(1, round(seconds))}
     if backend in ("mysql", "mariadb"):
-        return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        # pymysql waits for the server's greeting with read_timeout: a server that accepts and never answers
+        # (or a PostgreSQL port) would hang forever without it. After connecting it is set to `read_timeout`.
+        return {"connect_timeout": seconds, "read_timeout": seconds}
+    if backend == "sqlite":
+        return {"timeout": seconds}
     return {}
 
 
-def create_sync_engine(url: str | URL, *, read_only: bool = False, keep_open: bool = False) -> Engine:
-    """A sync engine with a short connect timeout; read_only opens SQLite with mode=ro.
+_INSTALLED_DRIVERS = {
+    "postgresql": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mariadb+pymysql",
+}
+
+
+def create_sync_engine(
+    url: str | URL, *, read_only: bool = False, keep_open: bool = False, read_timeout: float | None = None
+) -> Engine:
+    """A sync engine with connect timeouts; read_only opens SQLite with mode=ro.
 
     No pool unless keep_open: one connection kept for callers that come back often (a DiffSession).
+    `read_timeout` bounds each MySQL/MariaDB read once connected (None: wait as long as a statement runs).
     """
     parsed = read_only_url(url) if read_only else sync_url(url)
     pool: dict[str, Any] = {"pool_size": 1, "max_overflow": 0} if keep_open else {"poolclass": NullPool}
     try:
-        return sa.create_engine(parsed, connect_args=_connect_args(parsed), **pool)
+        engine = sa.create_engine(parsed, connect_args=_connect_args(parsed, read_timeout=read_timeout), **pool)
     except sa_exc.NoSuchModuleError:
         raise UnknownDriver(
             f"unknown database driver {parsed.drivername!r} in {mask_url(parsed)}: "
             "use sqlite, postgresql+psycopg, postgresql+asyncpg, mysql+pymysql or sqlite+aiosqlite"
         ) from None
     except ModuleNotFoundError as exc:
-        raise UnknownDriver(
-            f"the driver for {parsed.drivername!r} is not installed ({exc.name}): pip install it"
-        ) from None
+        backend = parsed.get_backend_name()
+        suggestion = _INSTALLED_DRIVERS.get(backend)
+        hint = f"use {suggestion}:// (installed) or pip install it" if suggestion else "pip install it"
+        raise UnknownDriver(f"the driver for {parsed.drivername!r} ({exc.name}) is not installed: {hint}") from None
+    if parsed.get_backend_name() in ("mysql", "mariadb"):
+        event.listen(
+            engine, "connect", lambda dbapi_connection, _record: _after_greeting(dbapi_connection, read_timeout)
+        )
+    return engine
+
+
+def _after_greeting(dbapi_connection: Any, read_timeout: float | None) -> None:
+    """Once pymysql is connected, statements may run as long as they need (or `read_timeout`)."""
+    if hasattr(dbapi_connection, "_read_timeout"):
+        dbapi_connection._read_timeout = read_timeout
 
 
 def explain_connect_error(error: BaseException, url: str | URL) -> ConnectionFailed:
@@ -161,7 +203,8 @@ def explain_connect_error(error: BaseException, url: str | URL) -> ConnectionFai
         return DatabaseNotFound(f"cannot open SQLite database for {where}: check the path and its permissions")
     if "timeout" in text or "timed out" in text:
         return ConnectionFailed(
-            f"timed out after {CONNECT_TIMEOUT_SECONDS}s connecting to {host} ({where}): check host and network"
+            f"timed out after {connect_timeout():g}s connecting to {host} ({where}): "
+            "check the host, the port and the network (SCHEMA_TOOLS_CONNECT_TIMEOUT sets the wait)"
         )
     if "refused" in text or "can't connect" in text or "could not connect" in text or "(2003" in text:
         return ConnectionFailed(f"cannot connect to {host} ({where}): is the server running on that port?")
@@ -212,7 +255,7 @@ def read_only_connection(source: Source | None = None) -> Iterator[Connection]:
         if undo is not None:
             undo()
         return
-    engine = source if isinstance(source, Engine) else create_sync_engine(source or default_url(), read_only=True)
+    engine = source if isinstance(source, Engine) else create_sync_engine(resolve_url(source), read_only=True)
     url = engine.url
     try:
         connection = engine.connect()

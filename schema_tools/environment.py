@@ -22,20 +22,19 @@ class ForeignKeyViolation(RuntimeError):
     """A migration step left rows whose foreign keys point nowhere; the step is rolled back."""
 
 
-def database_url(context: Any) -> str:
-    """The URL to migrate: config.attributes["url"] (programmatic), `-x url=...`, $DATABASE_URL, alembic.ini,
-    else the server's settings."""
-    from management_server.core.config import settings
+def database_url(context: Any) -> str | URL:
+    """The URL to migrate: config.attributes["url"] (programmatic), `-x url=...`, the app's URL variable
+    ($DATABASE_URL unless [tool.schema-tools] names another), then alembic.ini's sqlalchemy.url."""
+    from .config import project_of, resolve_sqlite_path
 
     config = context.config
+    project = project_of(config)
     if config.attributes.get("url"):
         return str(config.attributes["url"])
     x_arguments = context.get_x_argument(as_dictionary=True)
     if x_arguments.get("url"):
-        return x_arguments["url"]
-    if settings.database_url_from_environment:
-        return settings.DATABASE_URL
-    return config.get_main_option("sqlalchemy.url") or settings.DATABASE_URL
+        return resolve_sqlite_path(parse_url(x_arguments["url"]), project.root)
+    return project.database_url()
 
 
 def _fk_check(connection: Connection) -> None:
@@ -105,8 +104,12 @@ def _configure_and_run(context: Any, connection: Connection, target_metadata: sa
 def run_on_connection(context: Any, connection: Connection, target_metadata: sa.MetaData) -> None:
     """Migrate through `connection` holding the migration lock; on SQLite each migration is atomic and
     foreign-key checked."""
-    if context.config.attributes.get("external_transaction"):
+    attributes = context.config.attributes
+    if attributes.get("external_transaction"):  # a draft's autogenerate inside the caller's read-only transaction
         _configure_and_run(context, connection, target_metadata)
+        return
+    if attributes.get("migration_lock_held"):  # schema-tools' guarded upgrade took the lock for the whole run
+        _run_locked(context, connection, target_metadata)
         return
     from .lock import migration_lock
 

@@ -24,6 +24,10 @@ class DatabaseNotFound(ConnectionFailed):
     """The SQLite file or the named database does not exist (and is never created by us)."""
 
 
+class EnvironmentMismatch(ConfigurationError):
+    """The app's env.py reached another database than the one the command was given; nothing ran there."""
+
+
 class UnknownDriver(ConfigurationError):
     """The URL names a dialect or driver that is not installed."""
 
@@ -45,7 +49,18 @@ class DataLossRefused(SchemaToolsError):
 
 
 class MigrationFailed(SchemaToolsError):
-    """An upgrade or downgrade failed; the message says what ran and how the database was left."""
+    """An upgrade or downgrade failed; the message says what ran and how the database was left.
+
+    `report` holds the MigrationReport of a guarded run (None for failures before anything ran).
+    """
+
+    def __init__(self, message: str, *, report: object | None = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class LockTimeout(MigrationFailed):
+    """Another migration held the migration lock for longer than the timeout; nothing was run."""
 
 
 class GraphvizMissing(SchemaToolsError):

@@ -15,8 +15,9 @@ from alembic import command
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from .connect import read_only_connection
-from .errors import ConfigurationError
+from .config import project_of
+from .connect import read_only_connection, sqlite_path, sync_url
+from .errors import ConfigurationError, SchemaToolsError
 from .graphviz import render_svg
 from .scripts import load_scripts
 from .settings import VERSION_TABLE, alembic_config
@@ -105,7 +106,7 @@ class History:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         try:
             return {"image/svg+xml": self.svg(), "text/plain": self.summary}
-        except ConfigurationError as error:
+        except SchemaToolsError as error:  # no Graphviz: the text summary and the fix, not an exception
             return {"text/plain": f"{self.summary}\n{error}"}
 
 
@@ -114,8 +115,9 @@ def history(url: Any = None, *, config: Any = None) -> History:
     cfg = config if config is not None else alembic_config()
     script = load_scripts(cfg)
     current: tuple[str, ...] | None = None
-    if url is not None:
-        with read_only_connection(url) as connection:
+    target = _database(url, cfg)
+    if target is not None:
+        with read_only_connection(target) as connection:
             context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
             current = tuple(sorted(context.get_current_heads()))
     heads = tuple(sorted(script.get_heads()))
@@ -133,10 +135,29 @@ def history(url: Any = None, *, config: Any = None) -> History:
                 is_branch_point=revision.is_branch_point,
                 is_merge=revision.is_merge_point,
                 is_current=current is not None and revision.revision in current,
-                path=str(Path(revision.path).relative_to(root.parent)) if revision.path else "",
+                path=_display_path(revision.path, root.parent) if revision.path else "",
             )
         )
     return History(tuple(nodes), heads, current)
+
+
+def _database(url: Any, config: Any) -> Any:
+    """The database to mark: `url`, else the app's configured one when it is set and exists (else none)."""
+    if url is not None:
+        return url
+    try:
+        configured = project_of(config).database_url()
+    except SchemaToolsError:
+        return None
+    path = sqlite_path(sync_url(configured)) if configured.get_backend_name() == "sqlite" else None
+    return None if path is not None and not path.is_file() else configured
+
+
+def _display_path(path: str, root: Path) -> str:
+    try:
+        return str(Path(path).relative_to(root))
+    except ValueError:  # version_locations outside the project folder
+        return str(path)
 
 
 def heads(*, config: Any = None) -> tuple[str, ...]:

@@ -1,62 +1,56 @@
-"""Guarded upgrade() and downgrade(): backup first, refuse unannounced data loss, and say how a failure left things."""
+"""Guarded upgrade() and downgrade() through the app's env.py: judge, back up, migrate, say how it left things."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-from alembic import command
-from alembic.migration import MigrationContext
-from alembic.operations import ops
+from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import event
-from sqlalchemy.pool import NullPool
+from sqlalchemy.engine import URL, Connection
 
-from .backup import Backup, backup, restore
-from .connect import default_url, mask_text, parse_url, sqlite_path, sync_url
+from .catalog import State, catalog_state, state_changes
+from .checksums import record_movement
+from .config import alembic_config, project_of
+from .connect import mask_text, sqlite_path, sync_url
 from .display import escape, html_table, text_table
-from .errors import DataLossRefused, MigrationFailed, MultipleHeads
-from .lint import describe_op, flatten_ops
-from .script_ops import revision_ops
+from .errors import BackupError, DataLossRefused, MigrationFailed, MultipleHeads, RevisionError, SchemaToolsError
+from .guard import Verdict, judge
+from .lock import migration_lock
+from .revisions import Step, expected_heads, resolve
+from .runner import Movement as _Movement
+from .runner import current_heads, describe_url, env_script, migrate, moved, opened, read_heads
 from .scripts import load_scripts
-from .settings import VERSION_TABLE, alembic_config
-from .sources import describe
 
-DESTRUCTIVE = (ops.DropTableOp, ops.DropColumnOp)
-
-
-@dataclass(frozen=True)
-class Step:
-    """One revision applied (or reverted)."""
-
-    revision: str
-    message: str
+Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
 class MigrationReport:
-    """What a guarded upgrade or downgrade did; on failure, what ran, how the database was left, the backup."""
+    """What a guarded upgrade or downgrade did, read from the version table; on failure, where it stopped."""
 
     direction: str
     database: str
     backend: str
     start: tuple[str, ...]
     steps: tuple[Step, ...]
-    backup: Backup | None
+    backup: Any | None
     ok: bool = True
     failed_revision: str | None = None
     error: str | None = None
-    statements: tuple[str, ...] = field(default=(), repr=False)
+    at: tuple[str, ...] = ()
     left_as: str = ""
+    persisted: tuple[str, ...] = field(default=(), repr=False)
+    verdicts: tuple[Verdict, ...] = field(default=(), repr=False)
 
     def lines(self) -> list[str]:
         verb = "applied" if self.direction == "upgrade" else "reverted"
         out = [f"{self.direction} of {self.database}: {len(self.steps)} revision(s) {verb}"]
-        if self.backup:
-            out.append(f"backup: {self.backup.path.name} ({self.backup.bytes} bytes)")
+        if self.backup is not None:
+            out.append(f"backup: {_backup_label(self.backup)}")
         if not self.ok:
             out.append(f"FAILED in revision {self.failed_revision}: {self.error}")
             out.append(f"database left: {self.left_as}")
@@ -66,8 +60,10 @@ class MigrationReport:
         text = "\n".join(self.lines())
         if self.steps:
             text += "\n" + text_table(("revision", "message"), [(s.revision, s.message) for s in self.steps])
-        if not self.ok and self.statements:
-            text += "\nstatements that ran in the failed revision:\n" + "\n".join(f"  {s}" for s in self.statements)
+        if not self.ok and self.persisted:
+            text += "\nchanges the failed revision left in the database:\n" + "\n".join(
+                f"  {line}" for line in self.persisted
+            )
         return text
 
     def __repr__(self) -> str:
@@ -78,187 +74,216 @@ class MigrationReport:
         return html_table(("revision", "message"), [(s.revision, s.message) for s in self.steps], caption=caption)
 
 
-def _first_line(text: str | None) -> str:
-    return (text or "").strip().splitlines()[0] if text and text.strip() else ""
+def _backup_label(made: Any) -> str:
+    path = Path(getattr(made, "path", made))
+    size = getattr(made, "bytes", None)
+    where = f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+    return f"{where} ({size} bytes)" if size is not None else where
 
 
-def _plan(script: ScriptDirectory, current: tuple[str, ...], target: str, direction: str) -> list[Step]:
-    if direction == "upgrade":
-        revisions = list(script.iterate_revisions(target, current or "base"))
-        revisions.reverse()
-    else:
-        revisions = list(script.iterate_revisions(current or "base", target))  # newest first, target excluded
-    return [Step(r.revision, _first_line(r.doc)) for r in revisions]
-
-
-def destructive_operations(steps: list[Step], direction: str, config: Any, dialect: str) -> list[str]:
-    """Drops (tables, columns) the steps would run, as 'revision: drop_column users.email'."""
-    found = []
-    for step in steps:
-        recorded = revision_ops(step.revision, config=config, dialect=dialect, downgrade=direction == "downgrade")
-        for table, operation in flatten_ops(recorded.upgrade_ops):
-            if isinstance(operation, DESTRUCTIVE):
-                found.append(f"{step.revision}: {describe_op(table, operation)}")
-    return found
-
-
-def _backup_path(url: sa.URL, current: tuple[str, ...], backup_dir: str | os.PathLike[str] | None) -> Path:
-    revision = "+".join(current) or "base"
+def _backup_dir(url: URL, config: Config, backup_dir: str | os.PathLike[str] | None) -> Path:
+    project = project_of(config)
     if backup_dir is not None:
         directory = Path(backup_dir)
+    elif project.backup_dir is not None:
+        directory = project.backup_dir
     elif (path := sqlite_path(url)) is not None:
         directory = path.parent / "backups"
     else:
-        directory = Path.cwd() / "backups"
-    directory.mkdir(parents=True, exist_ok=True)
-    stem = sqlite_path(url).stem if sqlite_path(url) else (url.database or "database")
-    suffix = {"sqlite": "db", "postgresql": "dump", "mysql": "sql"}.get(url.get_backend_name(), "backup")
-    return directory / f"{stem}.before-{revision}.{suffix}"
+        directory = project.root / "backups"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BackupError(
+            f"cannot create the backup folder {directory}: {error.strerror}: pass --backup-dir to a writable folder "
+            "(or --no-backup)"
+        ) from None
+    if not os.access(directory, os.W_OK):
+        raise BackupError(f"the backup folder {directory} is not writable: pass --backup-dir to a writable folder")
+    return directory
+
+
+def _take_backup(url: URL, config: Config, backup_dir: str | os.PathLike[str] | None) -> Any:
+    """A verified backup under a new unique name (revision, time, counter): a retry never overwrites one."""
+    from .backup import backup
+
+    return backup(url, directory=_backup_dir(url, config, backup_dir))
+
+
+def _state(url: URL) -> State:
+    with opened(url, create=False) as connection:
+        state = catalog_state(connection)
+        if connection.in_transaction():
+            connection.rollback()
+        return state
+
+
+def _refuse_unknown(scripts: ScriptDirectory, current: tuple[str, ...]) -> None:
+    from .status import _lookup, _refuse_conflicting_rows
+
+    unknown = [revision for revision in current if _lookup(scripts, revision) is None]
+    if unknown:
+        raise RevisionError(
+            f"Can't locate revision {', '.join(unknown)}: the database is stamped with a revision this checkout's "
+            "scripts don't have; check out the branch that has it"
+        )
+    if len(current) > 1:
+        _refuse_conflicting_rows(scripts, current)
 
 
 def _run(
     direction: str,
-    url: str | sa.URL | None,
+    url: str | URL | None,
     target: str,
     *,
     take_backup: bool,
     allow_data_loss: bool,
-    config: Any,
+    config: Config | str | None,
     backup_dir: str | os.PathLike[str] | None,
+    progress: Progress | None,
 ) -> MigrationReport:
-    parsed = sync_url(parse_url(url or default_url()))
+    cfg = config if isinstance(config, Config) else alembic_config(config, quiet=True)
+    project = project_of(cfg)
+    parsed = sync_url(project.database_url(url))
+    label = describe_url(parsed)
     backend = "mysql" if parsed.get_backend_name() == "mariadb" else parsed.get_backend_name()
-    cfg = config if config is not None else alembic_config()
-    script = load_scripts(cfg)
-    heads = script.get_heads()
-    if direction == "upgrade" and target in ("head", "heads") and len(heads) > 1:
+    scripts = load_scripts(cfg)
+    heads = sorted(scripts.get_heads())
+    if direction == "upgrade" and target.strip() in ("head", "heads") and len(heads) > 1:
         raise MultipleHeads(
-            f"{len(heads)} heads ({', '.join(sorted(heads))}): merge them first with "
-            f"'alembic merge -m \"merge heads\" {' '.join(sorted(heads))}'"
+            f"{len(heads)} heads ({', '.join(heads)}): merge them first with "
+            f"'alembic merge -m \"merge heads\" {' '.join(heads)}'"
         )
-    engine = sa.create_engine(parsed, poolclass=NullPool)
-    try:
-        with engine.connect() as connection:
-            current = tuple(
-                sorted(
-                    MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_heads()
+    with opened(parsed) as connection, migration_lock(connection, project.lock_timeout, progress=progress):
+        current = current_heads(connection)
+        if connection.in_transaction():
+            connection.rollback()
+        _refuse_unknown(scripts, current)
+        targets = resolve(scripts, current, target, direction)
+        final = expected_heads(scripts, current, targets, direction)
+        steps = moved(scripts, current, final, direction)
+        if not steps:
+            return MigrationReport(direction, label, backend, current, (), None)
+        verdicts: tuple[Verdict, ...] = ()
+        if not allow_data_loss:
+            if progress:
+                progress(f"judging {len(steps)} revision(s) for data loss")
+            verdicts = judge(cfg, parsed, current, steps, direction, final)
+            refused = [verdict for verdict in verdicts if verdict.refused]
+            if refused:
+                shown = "; ".join(verdict.summary() for verdict in refused[:3])
+                more = f"; and {len(refused) - 3} more" if len(refused) > 3 else ""
+                raise DataLossRefused(
+                    f"{direction} to {target} would destroy data or cannot be judged ({shown}{more}): "
+                    "back up and pass allow_data_loss=True (--allow-data-loss)"
                 )
-            )
-        steps = _plan(script, current, target, direction)
-        drops = destructive_operations(steps, direction, cfg, backend)
-        if drops and not allow_data_loss:
-            raise DataLossRefused(
-                f"{direction} to {target} would drop data ({'; '.join(drops[:3])}{'; ...' if len(drops) > 3 else ''}): "
-                "back up and pass allow_data_loss=True (--allow-data-loss)"
-            )
-        made = backup(parsed, _backup_path(parsed, current, backup_dir)) if take_backup and steps else None
-
-        applied: list[Step] = []
-        statements: list[str] = []
+        empty = not current and not catalog_state(connection)
+        if connection.in_transaction():
+            connection.rollback()
+        made = _take_backup(parsed, cfg, backup_dir) if take_backup and not empty else None
+        start_state = catalog_state(connection)
+        if connection.in_transaction():
+            connection.rollback()
+        snapshots: dict[tuple[str, ...], State] = {current: start_state}
         messages = {step.revision: step.message for step in steps}
 
-        def on_apply(ctx: Any, step: Any, heads: Any, run_args: Any, **_: Any) -> None:
-            applied.append(Step(step.up_revision_id, messages.get(step.up_revision_id, "")))
-            statements.clear()
+        def on_version(migrating: Connection) -> None:
+            heads = current_heads(migrating)
+            snapshots[heads] = catalog_state(migrating)
+            if progress is not None:
+                verb = "applied" if direction == "upgrade" else "now at"
+                shown = ", ".join(f"{head} {messages.get(head, '')}".strip() for head in heads) or "base"
+                progress(f"{verb} {shown}")
 
-        @event.listens_for(engine, "before_cursor_execute")
-        def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-            if not statement.lstrip().upper().startswith(("SELECT", "PRAGMA", "SHOW", "SET ")):
-                statements.append(" ".join(statement.split()))
-
-        cfg.attributes["connection"] = engine
-        cfg.attributes["on_version_apply"] = [on_apply]
+        cfg.attributes["migration_lock_held"] = True
         try:
-            (command.upgrade if direction == "upgrade" else command.downgrade)(cfg, target)
+            movement = migrate(cfg, parsed, direction, target, on_version=on_version)
         except Exception as error:
-            failed = steps[len(applied)].revision if len(applied) < len(steps) else None
-            reason = mask_text(
-                str(getattr(error, "orig", error)).strip().splitlines()[0]
-                if str(error).strip()
-                else type(error).__name__,
-                parsed,
-            )
-            left_as = _recover(backend, parsed, made, applied, current)
-            report = MigrationReport(
-                direction, describe(parsed), backend, current, tuple(applied), made, False, failed, reason,
-                tuple(statements), left_as,
-            )  # fmt: skip
-            raise MigrationFailed(
-                f"{direction} failed in revision {failed}: {reason}; {left_as}"
-                + (f"; statements that had run: {len(statements)}" if backend == "mysql" else "")
-            ) from _attach(error, report)
+            failure = _failure(direction, parsed, label, backend, current, steps, made, snapshots, error, scripts)
+            raise failure from (error if not isinstance(error, SchemaToolsError) else None)
         finally:
-            cfg.attributes.pop("connection", None)
-            cfg.attributes.pop("on_version_apply", None)
-        return MigrationReport(direction, describe(parsed), backend, current, tuple(applied), made)
-    finally:
-        engine.dispose()
+            cfg.attributes.pop("migration_lock_held", None)
+        record_movement(parsed, scripts, movement)
+    return MigrationReport(direction, label, backend, current, movement.steps, made, verdicts=verdicts)
 
 
-def _attach(error: BaseException, report: MigrationReport) -> BaseException:
-    error.report = report  # type: ignore[attr-defined]
-    return error
+def _failure(
+    direction: str,
+    url: URL,
+    label: str,
+    backend: str,
+    start: tuple[str, ...],
+    steps: list[Step],
+    made: Any,
+    snapshots: dict[tuple[str, ...], State],
+    error: BaseException,
+    scripts: ScriptDirectory,
+) -> MigrationFailed:
+    """The error after a failed run: where the database really is, and what the failed revision left behind."""
+    reason = mask_text(_first_line(error), url)
+    persisted: tuple[str, ...] = ()
+    at: tuple[str, ...] = ()
+    try:
+        at = read_heads(url)
+        done = moved(scripts, start, at, direction)
+        where = f"at revision {', '.join(at) or 'base'}"
+        known = snapshots.get(at)
+        if known is None:
+            left = f"{where}; what the failed revision left could not be told (no snapshot at that revision)"
+        else:
+            persisted = state_changes(known, _state(url))
+            if persisted:
+                shown = "; ".join(persisted[:4]) + ("; ..." if len(persisted) > 4 else "")
+                left = f"{where}; the failed revision left changes behind ({shown})"
+            else:
+                left = f"{where}; the failed revision left no change to the schema"
+        if done:
+            record_movement(url, scripts, _Movement(direction, start, at, tuple(done)))
+    except Exception as reading:  # the database may be gone or locked: say so rather than guess
+        done = []
+        left = f"its revision could not be read ({mask_text(_first_line(reading), url)})"
+    failed = steps[len(done)].revision if len(done) < len(steps) else (steps[-1].revision if steps else None)
+    if made is not None:
+        left += f"; backup taken before the run: {getattr(made, 'path', made)} (schema-tools restore PATH --url URL)"
+    report = MigrationReport(
+        direction, label, backend, start, tuple(done), made, False, failed, reason, at, left, persisted
+    )
+    return MigrationFailed(f"{direction} failed in revision {failed}: {reason}; database {left}", report=report)
 
 
-def _recover(backend: str, url: sa.URL, made: Backup | None, applied: list[Step], start: tuple[str, ...]) -> str:
-    """Put the database back where it can be, and say where that is."""
-    done = applied[-1].revision if applied else ("+".join(start) or "base")
-    if backend == "sqlite":
-        if made is not None:
-            restore(made, url)
-            return f"restored from the backup {made.path.name}, at revision {'+'.join(start) or 'base'}"
-        return f"the failed revision was rolled back; at revision {done}"
-    if backend == "postgresql":
-        return f"the failed revision was rolled back (transactional DDL); at revision {done}"
-    backup_note = f"restore the backup {made.path} with schema-tools restore" if made else "no backup was taken"
-    return f"MySQL commits DDL as it goes: the failed revision may be half-applied after revision {done}; {backup_note}"
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return " ".join(text.splitlines()[0].split()) if text else type(error).__name__
 
 
 def upgrade(
-    url: str | sa.URL | None = None,
+    url: str | URL | None = None,
     target: str = "head",
     *,
     backup: bool = True,
     allow_data_loss: bool = False,
-    config: Any = None,
+    config: Config | str | None = None,
     backup_dir: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
 ) -> MigrationReport:
-    """Upgrade to `target` with a backup first; a failure is rolled back or reported with what ran."""
+    """Upgrade to `target` through the app's env.py: judge each revision, back up, migrate one revision at a time."""
     return _run("upgrade", url, target, take_backup=backup, allow_data_loss=allow_data_loss, config=config,
-                backup_dir=backup_dir)  # fmt: skip
+                backup_dir=backup_dir, progress=progress)  # fmt: skip
 
 
 def downgrade(
-    url: str | sa.URL | None = None,
+    url: str | URL | None = None,
     target: str = "-1",
     *,
     backup: bool = True,
     allow_data_loss: bool = False,
-    config: Any = None,
+    config: Config | str | None = None,
     backup_dir: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
 ) -> MigrationReport:
-    """Downgrade to `target` (a revision, -1 or base) with a backup first; drops need allow_data_loss."""
-    cfg = config if config is not None else alembic_config()
-    if target.startswith("-"):
-        target = _relative_target(url, target, cfg)
-    return _run("downgrade", url, target, take_backup=backup, allow_data_loss=allow_data_loss, config=cfg,
-                backup_dir=backup_dir)  # fmt: skip
+    """Downgrade to `target` (a revision, -N or base) the same way; drops need allow_data_loss."""
+    return _run("downgrade", url, target, take_backup=backup, allow_data_loss=allow_data_loss, config=config,
+                backup_dir=backup_dir, progress=progress)  # fmt: skip
 
 
-def _relative_target(url: str | sa.URL | None, target: str, config: Any) -> str:
-    parsed = sync_url(parse_url(url or default_url()))
-    engine = sa.create_engine(parsed, poolclass=NullPool)
-    try:
-        with engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_heads()
-    finally:
-        engine.dispose()
-    script = ScriptDirectory.from_config(config)
-    steps = int(target[1:])
-    revision = current[0] if current else None
-    for _ in range(steps):
-        if revision is None:
-            break
-        down = script.get_revision(revision).down_revision
-        revision = down if isinstance(down, str) or down is None else down[0]
-    return revision or "base"
+__all__ = ["MigrationReport", "downgrade", "env_script", "upgrade"]

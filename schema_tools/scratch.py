@@ -1,4 +1,4 @@
-"""Scratch copies of the embedded database, so notebooks and labs never change the real one."""
+"""Scratch databases and projects, so notebooks and labs never change the app's real database or scripts."""
 
 from __future__ import annotations
 
@@ -7,17 +7,20 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
 from alembic.config import Config
-from sqlalchemy.pool import NullPool
 
-from .connect import parse_url, sqlite_path, sync_url
-from .settings import alembic_config, project_root
+from .config import alembic_config, find_project, project_of
+from .connect import create_sync_engine, explain_connect_error, parse_url, resolve_url, sqlite_path, sync_url
+from .errors import ConfigurationError, ConnectionFailed
 
 _SCRATCH_DIRS: list[str] = []
+FRESH_DATABASE_ENV = "SCHEMA_TOOLS_FRESH_DATABASE"
 
 
 def _scratch_dir() -> Path:
@@ -32,71 +35,119 @@ def _remove_scratch_dirs() -> None:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def embedded_url() -> sa.URL:
-    """The management server's embedded SQLite database, resolved against the project, as a sync URL."""
-    from management_server.core.config import DEFAULT_DATABASE_URL
+def upgraded_database(revision: str = "head", *, name: str = "scratch.db", config: Config | None = None) -> str:
+    """A new SQLite database in a scratch directory, upgraded to `revision` through the app's env.py."""
+    from .runner import migrate
 
-    url = sync_url(DEFAULT_DATABASE_URL)
-    path = Path(url.database or "freqtrade.db")
-    if not path.is_absolute():
-        path = project_root() / path
-    return url.set(database=str(path))
-
-
-def upgraded_database(revision: str = "head", *, name: str = "freqtrade.db") -> str:
-    """A new SQLite database in a scratch directory, upgraded to `revision` (removed at exit)."""
     url = sa.make_url(f"sqlite:///{_scratch_dir() / name}")
-    engine = sa.create_engine(url, poolclass=NullPool)
-    try:
-        command.upgrade(alembic_config(connection=engine), revision)
-    finally:
-        engine.dispose()
+    cfg = config if config is not None else alembic_config(quiet=True)
+    migrate(cfg, url, "upgrade", revision)
     return url.render_as_string(hide_password=False)
 
 
-def scratch_copy(url: str | sa.URL | None = None, *, name: str = "freqtrade.db") -> str:
-    """A consistent copy of a SQLite database (default: the embedded one) in a scratch directory.
+def copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy through SQLite's online backup API: rows still in the -wal file are copied too."""
+    reader = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    writer = sqlite3.connect(target)
+    try:
+        with writer:
+            reader.backup(writer)
+    finally:
+        reader.close()
+        writer.close()
 
-    Uses SQLite's online backup API, so rows still in the -wal file are copied too (cp would miss
-    them). When the source does not exist yet, the copy is a new database upgraded to head.
+
+def scratch_copy(url: str | sa.URL | None = None, *, name: str | None = None) -> str:
+    """A consistent copy of a SQLite database (default: the app's own) in a scratch directory.
+
+    When the source file does not exist yet, the copy is a new database upgraded to head.
     """
-    source = sync_url(url) if url is not None else embedded_url()
+    source = sync_url(resolve_url(url))
     if source.get_backend_name() != "sqlite":
-        raise ValueError("scratch_copy copies SQLite databases; use a scratch server database for others")
+        raise ConfigurationError(
+            "scratch_copy copies SQLite databases: for a server database, use scratch_database(url)"
+        )
     path = sqlite_path(source)
     if path is None or not path.is_file():
-        return upgraded_database(name=name)
-    target = _scratch_dir() / name
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as reader, sqlite3.connect(target) as writer:
-        reader.backup(writer)
-    reader.close()
-    writer.close()
+        return upgraded_database(name=name or (path.name if path else "scratch.db"))
+    target = _scratch_dir() / (name or path.name)
+    copy_sqlite(path, target)
     return f"sqlite:///{target}"
 
 
-FRESH_DATABASE_ENV = "SCHEMA_TOOLS_FRESH_DATABASE"
-
-
 def notebook_database() -> str:
-    """$DATABASE_URL when the person set one (they asked for it), else a scratch copy of the embedded DB.
+    """The database a notebook explores: the app's URL variable when set, else a scratch copy of its SQLite file.
 
-    With SCHEMA_TOOLS_FRESH_DATABASE=1 (nbval and `make notebooks`) it is a new database at head
-    instead, so stored outputs never depend on what a developer's freqtrade.db happens to hold.
+    With SCHEMA_TOOLS_FRESH_DATABASE=1 (nbval and `make notebooks`) a SQLite database is a new one at
+    head instead, so stored outputs never depend on what a developer's file happens to hold. A server
+    database named by the app's configuration is used as it is (notebooks only read it).
     """
-    explicit = os.environ.get("DATABASE_URL")
+    project = find_project()
+    explicit = os.environ.get(project.url_env)
     if explicit:
-        parse_url(explicit)
-        return explicit
+        return str(project.database_url(explicit).render_as_string(hide_password=False))
+    configured = sync_url(project.database_url())
+    if configured.get_backend_name() != "sqlite":
+        return configured.render_as_string(hide_password=False)
+    path = sqlite_path(configured)
+    name = path.name if path else "scratch.db"
     if os.environ.get(FRESH_DATABASE_ENV) == "1":
-        return upgraded_database()
-    return scratch_copy()
+        return upgraded_database(name=name)
+    return scratch_copy(configured, name=name)
 
 
-def scratch_project() -> Config:
-    """An Alembic config over a throwaway copy of alembic.ini and alembic/: try merges and branches safely."""
+@contextmanager
+def scratch_database(like: str | sa.URL | None = None) -> Iterator[sa.URL]:
+    """An empty database of the same backend as `like`: a temporary SQLite file, or a new database on the
+    same server (CREATE DATABASE; dropped afterwards). Nothing is ever created inside `like` itself."""
+    url = sync_url(parse_url(like)) if like is not None else sa.make_url("sqlite://")
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="schema_tools_scratch_") as directory:
+            yield sa.make_url(f"sqlite:///{Path(directory) / 'scratch.db'}")
+        return
+    name = f"st_scratch_{uuid.uuid4().hex[:12]}"
+    admin = create_sync_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+    quote = admin.dialect.identifier_preparer.quote
+    try:
+        with admin.connect() as connection:
+            charset = " CHARACTER SET utf8mb4" if backend in ("mysql", "mariadb") else ""
+            connection.exec_driver_sql(f"CREATE DATABASE {quote(name)}{charset}")
+    except sa.exc.DBAPIError as error:
+        admin.dispose()
+        text = str(getattr(error, "orig", error)).lower()
+        if "permission denied" in text or "access denied" in text or "(1044" in text:
+            raise ConnectionFailed(
+                f"cannot create a scratch database on {url.host or 'the server'}: the user may not CREATE "
+                "DATABASE; grant it, or run against a server where it may"
+            ) from None
+        raise explain_connect_error(error, url) from None
+    try:
+        yield url.set(database=name)
+    finally:
+        try:
+            with admin.connect() as connection:
+                force = " WITH (FORCE)" if backend == "postgresql" else ""
+                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote(name)}{force}")
+        finally:
+            admin.dispose()
+
+
+def scratch_project(config: Config | None = None) -> Config:
+    """An Alembic config over a throwaway copy of the app's migrations: try merges and branches safely."""
+    source = config if config is not None else alembic_config(quiet=True)
+    project = project_of(source)
     root = _scratch_dir() / "project"
-    source = project_root()
     root.mkdir()
-    shutil.copy(source / "alembic.ini", root / "alembic.ini")
-    shutil.copytree(source / "alembic", root / "alembic", ignore=shutil.ignore_patterns("__pycache__"))
-    return alembic_config(root / "alembic.ini", quiet=True)
+    location = Path(source.get_main_option("script_location") or "")
+    if not location.is_dir():
+        raise ConfigurationError(f"the migrations folder {location} does not exist: check script_location")
+    shutil.copytree(location, root / location.name, ignore=shutil.ignore_patterns("__pycache__"))
+    copy = project.alembic_config(quiet=True)
+    copy.set_main_option("script_location", str(root / location.name).replace("%", "%%"))
+    versions = source.get_version_locations_list() or []
+    inside = [Path(v) for v in versions if location in Path(v).parents or Path(v) == location]
+    if inside:
+        moved = [str(root / location.name / Path(v).relative_to(location)) for v in inside]
+        copy.set_main_option("version_locations", os.pathsep.join(moved).replace("%", "%%"))
+    return copy

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 
+from .config import alembic_config
 from .errors import RevisionError
-from .settings import alembic_config
 
 
 def _literal(node: ast.AST) -> Any:
@@ -44,11 +45,44 @@ def _version_files(script_location: Path, extra: Iterable[str]) -> list[Path]:
     return sorted(p for folder in folders if folder.is_dir() for p in folder.glob("*.py") if p.name != "__init__.py")
 
 
+def _locations(config: Any) -> tuple[Path, list[str]]:
+    location = Path(config.get_main_option("script_location") or "alembic")
+    try:
+        extra = config.get_version_locations_list() or []
+    except ValueError as error:  # a bad path_separator value
+        raise RevisionError(f"version_locations cannot be read: {error}") from None
+    return location, extra
+
+
+@dataclass(frozen=True)
+class RevisionFile:
+    """A revision file as read without importing it: its id, the revisions it builds on, its path."""
+
+    revision: str
+    parents: tuple[str, ...]
+    path: Path
+
+
+def read_files(config: Any = None) -> dict[str, RevisionFile]:
+    """Every readable revision file, tolerant of damage (verify() reports on a history with holes)."""
+    cfg = config if config is not None else alembic_config()
+    location, extra = _locations(cfg)
+    found: dict[str, RevisionFile] = {}
+    for path in _version_files(location, extra):
+        try:
+            values = _assignments(ast.parse(path.read_text(), filename=str(path)))
+        except (SyntaxError, OSError, UnicodeDecodeError):
+            continue
+        revision = values.get("revision")
+        if isinstance(revision, str) and revision and revision not in found:
+            found[revision] = RevisionFile(revision, _parents(values.get("down_revision")), path)
+    return found
+
+
 def check_scripts(config: Any = None) -> dict[str, tuple[str, ...]]:
     """{revision: parents} read statically from every version file; one clear error for each kind of damage."""
     cfg = config if config is not None else alembic_config()
-    location = Path(cfg.get_main_option("script_location") or "alembic")
-    extra = (cfg.get_main_option("version_locations") or "").split()
+    location, extra = _locations(cfg)
     graph: dict[str, tuple[str, ...]] = {}
     files: dict[str, Path] = {}
     for path in _version_files(location, extra):

@@ -16,12 +16,12 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 from .changes import Change
-from .connect import create_sync_engine, default_url, mask_url, read_only_connection
+from .connect import create_sync_engine, mask_url, read_only_connection
 from .diff import SchemaDiff, canonical_order, changes_of, compare, group_by_table
 from .errors import ConfigurationError
 from .fingerprints import Catalog, database_fingerprints, model_fingerprints, supports_fingerprints
 from .risk import assess
-from .sources import SchemaSource, describe, desired_schema, is_revision, reflect_source
+from .sources import SchemaSource, describe, desired_schema, is_revision, reflect_source, resolve_database
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class DiffSession:
         self._engine = (
             target
             if isinstance(target, Engine)
-            else create_sync_engine(target or default_url(), read_only=True, keep_open=True)
+            else create_sync_engine(resolve_database(target, config), read_only=True, keep_open=True)
         )
         self._source = source
         self._config = config

@@ -9,15 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
 from alembic.util.exc import CommandError
 from sqlalchemy import MetaData
 from sqlalchemy.engine import URL, Connection, Engine
-from sqlalchemy.pool import NullPool
 
+from .config import alembic_config, load_metadata, project_of
 from .connect import mask_url, parse_url, read_only_connection, sqlite_path
 from .errors import RevisionError
-from .settings import INTERNAL_TABLES, alembic_config, load_metadata
+from .settings import INTERNAL_TABLES
 
 SchemaSource = MetaData | str | URL | Engine | Connection | None
 
@@ -76,21 +75,16 @@ def reflect_source(source: str | URL | Engine | Connection | None) -> MetaData:
 
 @contextmanager
 def database_at_revision(revision: str, *, config: Any = None) -> Iterator[URL]:
-    """A scratch SQLite database upgraded to `revision`, deleted afterwards."""
+    """A scratch SQLite database upgraded to `revision` through the app's env.py, deleted afterwards."""
+    from .runner import migrate
+
     with tempfile.TemporaryDirectory(prefix="schema_tools_rev_") as directory:
         url = sa.make_url(f"sqlite:///{Path(directory) / 'at_revision.db'}")
-        engine = sa.create_engine(url, poolclass=NullPool)
+        cfg = config if config is not None else alembic_config(quiet=True)
         try:
-            cfg = config if config is not None else alembic_config()
-            cfg.attributes["connection"] = engine
-            try:
-                command.upgrade(cfg, revision)
-            except CommandError as error:
-                raise RevisionError(f"cannot build the schema at revision {revision!r}: {error}") from None
-            finally:
-                cfg.attributes.pop("connection", None)
-        finally:
-            engine.dispose()
+            migrate(cfg, url, "upgrade", revision)
+        except CommandError as error:
+            raise RevisionError(f"cannot build the schema at revision {revision!r}: {error}") from None
         yield url
 
 
@@ -103,9 +97,9 @@ def schema_at_revision(revision: str, *, config: Any = None) -> MetaData:
 def desired_schema(source: SchemaSource, *, config: Any = None) -> MetaData:
     """The schema a diff should move towards: models, another database, or a revision."""
     if source is None or isinstance(source, MetaData) or is_metadata_path(source):
-        return load_metadata(source)
+        return load_metadata(source, config=config)
     if isinstance(source, Engine | Connection) or is_url(source):
-        return reflect_source(source)
+        return reflect_source(resolve_database(source, config))
     return schema_at_revision(str(source), config=config)
 
 
@@ -116,8 +110,15 @@ def open_database(target: str | URL | Engine | Connection | None, *, config: Any
         with database_at_revision(str(target), config=config) as url, read_only_connection(url) as connection:
             yield connection
         return
-    with read_only_connection(target) as connection:
+    with read_only_connection(resolve_database(target, config)) as connection:
         yield connection
+
+
+def resolve_database(target: str | URL | Engine | Connection | None, config: Any = None) -> URL | Engine | Connection:
+    """An Engine or Connection as given; a URL (or None: the app's configured one) in the app's URL order."""
+    if isinstance(target, Engine | Connection):
+        return target
+    return project_of(config).database_url(target)
 
 
 def copy_metadata(metadata: MetaData | str | None = None) -> MetaData:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,12 +12,14 @@ from alembic.script import ScriptDirectory
 from alembic.script.revision import ResolutionError
 from alembic.util.exc import CommandError
 from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection, Engine
 
+from .config import METADATA_ENV, Project, alembic_config, project_of
 from .connect import read_only_connection
 from .display import escape, html_table, text_table
 from .errors import RevisionError
 from .scripts import load_scripts
-from .settings import INTERNAL_TABLES, VERSION_TABLE, alembic_config, load_metadata
+from .settings import INTERNAL_TABLES, VERSION_TABLE
 from .sources import SchemaSource, describe
 
 UP_TO_DATE, BEHIND, UNKNOWN, MULTIPLE_HEADS = "up to date", "behind", "unknown revision", "multiple heads"
@@ -110,16 +113,21 @@ def _pending(script: ScriptDirectory, current: tuple[str, ...]) -> tuple[Pending
 
 
 def status(url: SchemaSource = None, *, metadata: MetaData | str | None = None, config: Any = None) -> Status:
-    """Compare the database's alembic_version with the scripts' heads, read-only."""
+    """Compare the database's alembic_version with the scripts' heads, read-only.
+
+    With models (given, or configured for the app) it also names tables the database has and they lack.
+    """
     cfg = config if config is not None else alembic_config()
+    project = project_of(cfg)
     script = load_scripts(cfg)
     heads = tuple(sorted(script.get_heads()))
-    models = load_metadata(metadata)
-    with read_only_connection(url) as connection:
+    models = _models(project, metadata)
+    target = url if isinstance(url, Engine | Connection) else project.database_url(url)
+    with read_only_connection(target) as connection:
         context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
         current = tuple(sorted(context.get_current_heads()))
         live_tables = set(sa.inspect(connection).get_table_names())
-    unmodelled = tuple(sorted(live_tables - set(models.tables) - INTERNAL_TABLES))
+    unmodelled = () if models is None else tuple(sorted(live_tables - set(models.tables) - INTERNAL_TABLES))
     unknown = tuple(rev for rev in current if _lookup(script, rev) is None)
     if not unknown and len(current) > 1:
         _refuse_conflicting_rows(script, current)
@@ -133,7 +141,16 @@ def status(url: SchemaSource = None, *, metadata: MetaData | str | None = None, 
             state = BEHIND
         else:
             state = UP_TO_DATE
-    return Status(describe(url), state, current, heads, pending, unknown, unmodelled)
+    return Status(describe(target), state, current, heads, pending, unknown, unmodelled)
+
+
+def _models(project: Project, metadata: MetaData | str | None) -> MetaData | None:
+    """The models to name unmodelled tables with; None when the app configures none (no hint then)."""
+    if isinstance(metadata, MetaData):
+        return metadata
+    if metadata is None and not (project.metadata or os.environ.get(METADATA_ENV)):
+        return None
+    return project.load_metadata(metadata)
 
 
 def _refuse_conflicting_rows(script: ScriptDirectory, current: tuple[str, ...]) -> None:

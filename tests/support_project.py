@@ -17,6 +17,14 @@ HEAD = "dd16cd167d19"
 ALL_REVISIONS = ("440fdbe0fe66", "55221d9084c8", "5d6c6191eec0", "2aefc3d92de3", HEAD)
 
 
+PYPROJECT = """\
+[tool.schema-tools]
+metadata = "management_server.models:Base.metadata"
+alembic-ini = "alembic.ini"
+url-env = "DATABASE_URL"
+"""
+
+
 class Project:
     """A copy of alembic.ini, alembic/ and management_server/ with its own scratch database."""
 
@@ -29,6 +37,7 @@ class Project:
                 shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copy(source, root / name)
+        (root / "pyproject.toml").write_text(PYPROJECT)
         self.env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         self.env["PYTHONPATH"] = str(root)
 

@@ -196,7 +196,8 @@ def test_reprs_and_errors_mask_the_password() -> None:
 
     url = f"postgresql+psycopg://u:{quote(SECRET, safe='')}@db.example/x"
     assert SECRET not in mask_url(url) and "***" in mask_url(url)
-    message = mask_text(f"failed for {url} and {SECRET}", url)
+    message = mask_text(f"failed for {url}: password authentication failed", url)
     assert SECRET not in message and quote(SECRET, safe="") not in message
+    assert message == "failed for postgresql+psycopg://u:***@db.example/x: password authentication failed"
     error = explain_connect_error(Exception("connection refused"), url)
     assert SECRET not in str(error) and "***" in str(error)

@@ -201,7 +201,7 @@ def test_async_urls_migrate_from_inside_a_running_event_loop(tmp_path: Path) -> 
 def test_database_url_beats_alembic_ini_and_x_url_beats_both(tmp_path: Path) -> None:
     project = Project(tmp_path)
     ini = project.root / "alembic.ini"
-    ini.write_text(ini.read_text().replace("sqlite+aiosqlite:///./freqtrade.db", "sqlite:///./from_ini.db"))
+    ini.write_text(ini.read_text().replace("sqlite+aiosqlite:///%(here)s/freqtrade.db", "sqlite:///./from_ini.db"))
     assert project.run("alembic upgrade 440fdbe0fe66").returncode == 0
     assert (project.root / "from_ini.db").exists()
 

@@ -1,1 +1,7 @@
-"""One module per `schema-tools` subcommand, each with `register(subparsers)`."""
+"""One module per `schema-tools` subcommand, each with `register(subparsers)`; COMMANDS lists them in help order."""
+
+from __future__ import annotations
+
+from . import backup, diff, draft, erd, history, lint, migrate, roundtrip, status, verify
+
+COMMANDS = (diff, status, draft, lint, erd, backup, migrate, roundtrip, history, verify)

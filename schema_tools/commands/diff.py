@@ -7,9 +7,7 @@ import json
 import sys
 from typing import Any
 
-from ..cli import EXIT_CHANGES, EXIT_OK
-from ..diff import diff
-from .common import add_config, add_metadata, add_url
+from .common import EXIT_CHANGES, EXIT_OK, add_config, add_metadata, add_url, config_of, metadata_of
 
 
 def register(subparsers: Any) -> None:
@@ -43,12 +41,6 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     add_config(parser)
 
 
-def _config(args: argparse.Namespace) -> Any:
-    from ..settings import alembic_config
-
-    return alembic_config(args.config) if args.config else None
-
-
 def _print(result: Any, fmt: str) -> None:
     if fmt == "json":
         json.dump(result.to_dict(), sys.stdout, indent=2)
@@ -58,22 +50,35 @@ def _print(result: Any, fmt: str) -> None:
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    source = getattr(args, "source", None) or args.metadata
-    result = diff(source, args.url, config=_config(args))
+    from ..diff import diff
+
+    config = config_of(args)
+    source: Any = getattr(args, "source", None) or metadata_of(args, config)
+    result = diff(source, args.url, config=config)
     _print(result, args.format)
     return EXIT_CHANGES if result else EXIT_OK
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from ..diff import diff
     from ..status import require_known, status
 
-    require_known(status(args.url, metadata=args.metadata, config=_config(args)))
-    result = diff(args.metadata, args.url, config=_config(args))
+    config = config_of(args)
+    models = metadata_of(args, config)
+    state = status(args.url, metadata=models, config=config)
+    require_known(state)
+    result = diff(models, args.url, config=config)
     _print(result, args.format)
     if result:
+        if state.pending:
+            advice = (
+                f"the database is {len(state.pending)} revision(s) behind the scripts, so some of these may be "
+                "revisions not yet applied: run 'schema-tools upgrade' (alembic upgrade head) first, then check again"
+            )
+        else:
+            advice = "run 'alembic revision --autogenerate -m \"...\"' (or schema-tools draft)"
         print(
-            f"schema-tools: check failed: {len(result)} change(s) not covered by a revision: "
-            "run 'alembic revision --autogenerate -m \"...\"' (or schema-tools draft)",
+            f"schema-tools: check failed: {len(result)} change(s) not covered by a revision: {advice}",
             file=sys.stderr,
         )
         return EXIT_CHANGES

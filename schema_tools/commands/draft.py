@@ -6,9 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from ..cli import EXIT_CHANGES, EXIT_OK
 from ..draft import DIALECTS, draft
-from .common import add_config, add_metadata, add_url
+from .common import EXIT_CHANGES, EXIT_OK, add_config, add_metadata, add_url
 
 
 def register(subparsers: Any) -> None:

@@ -6,9 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from ..cli import EXIT_OK
 from ..erd import erd
-from .common import add_metadata
+from .common import EXIT_OK, add_metadata
 
 
 def _names(text: str | None) -> list[str] | None:

@@ -6,13 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..cli import EXIT_OK
-from .common import add_config
+from .common import EXIT_OK, add_config, config_of
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("history", help="the revision graph: heads, branch points, merges, current")
-    parser.add_argument("--url", help="mark this database's current revision")
+    parser.add_argument("--url", help="mark this database's current revision (default: the app's database, if set)")
     add_config(parser)
     parser.add_argument("--format", choices=("text", "svg"), default="text")
     parser.add_argument("-o", "--output", help="write to this file instead of stdout")
@@ -21,9 +20,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..history import history
-    from ..settings import alembic_config
 
-    result = history(args.url, config=alembic_config(args.config) if args.config else None)
+    result = history(args.url, config=config_of(args))
     text = result.svg() if args.format == "svg" else str(result)
     if args.output:
         Path(args.output).write_text(text)

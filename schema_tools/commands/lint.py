@@ -1,4 +1,4 @@
-"""`schema-tools lint`: the draft's lint rules over revision files already in alembic/versions."""
+"""`schema-tools lint`: the lint rules over revision files, and the data-loss guard's verdict on each."""
 
 from __future__ import annotations
 
@@ -7,49 +7,41 @@ import json
 import sys
 from typing import Any
 
-from ..cli import EXIT_CHANGES, EXIT_OK
-from .common import add_config, add_url
+from .common import EXIT_CHANGES, EXIT_OK, add_config, add_url, config_of
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "lint",
-        help="lint existing revision files (preflight counts only with --url)",
-        description="Exit 0: no error findings; 1: an error finding; 2: an error.",
+        help="lint revision files; each says how it was judged (its operations, or its effect on a scratch database)",
+        description="Exit 0: no error findings; 1: an error finding (a revision that cannot be judged is one); "
+        "2: an error. A revision that only calls op.* is read offline; any other is run on a scratch database "
+        "(of --url's backend, else SQLite) at its parent revision and judged by its effect.",
     )
     parser.add_argument("revision", nargs="?", help="a revision id (default: the head)")
     parser.add_argument("--all", action="store_true", help="every revision from base to head")
+    parser.add_argument("--downgrade", action="store_true", help="lint downgrade() instead of upgrade()")
     parser.add_argument("--dialect", default=None, help="rules for this dialect (default: the URL's, else postgresql)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
-    add_url(parser)
+    add_url(parser, help="a database for live counts; effects are measured on a scratch database on its server")
     add_config(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from contextlib import nullcontext
+    from ..lint_revisions import lint_revisions
+    from ..revisions import lookup
+    from ..script_ops import all_revisions
+    from ..scripts import load_scripts
 
-    from ..connect import parse_url, read_only_connection, sync_url
-    from ..lint import LintContext, findings_text, lint_ops
-    from ..script_ops import all_revisions, revision_ops
-    from ..settings import alembic_config
-
-    config = alembic_config(args.config) if args.config else alembic_config()
-    revisions = all_revisions(config) if args.all else [args.revision or "head"]
-    dialect = args.dialect or (sync_url(parse_url(args.url)).get_backend_name() if args.url else "postgresql")
-    report: list[dict[str, Any]] = []
-    errors = 0
-    with read_only_connection(args.url) if args.url else nullcontext(None) as connection:
-        for revision in revisions:
-            recorded = revision_ops(revision, config=config, dialect="mysql" if dialect == "mariadb" else dialect)
-            findings = lint_ops(recorded.upgrade_ops, LintContext(dialect, connection))
-            errors += sum(f.severity == "error" for f in findings)
-            report.append({"revision": recorded.revision, "message": recorded.message, "findings": findings})
+    config = config_of(args)
+    scripts = load_scripts(config)
+    revisions = all_revisions(config) if args.all else [lookup(scripts, args.revision or "head").revision]
+    direction = "downgrade" if args.downgrade else "upgrade"
+    reports = lint_revisions(config, revisions, direction, url=args.url, dialect=args.dialect)
     if args.format == "json":
-        payload = [{**r, "findings": [f.to_dict() for f in r["findings"]]} for r in report]
-        json.dump(payload, sys.stdout, indent=2)
+        json.dump([report.to_dict() for report in reports], sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        for entry in report:
-            print(f"{entry['revision']}  {entry['message']}\n{findings_text(entry['findings'])}\n")
-    return EXIT_CHANGES if errors else EXIT_OK
+        print("\n\n".join(str(report) for report in reports))
+    return EXIT_CHANGES if any(report.errors for report in reports) else EXIT_OK

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..cli import EXIT_CHANGES, EXIT_OK
-from .common import add_config
+from .common import EXIT_CHANGES, EXIT_OK, add_config, config_of
 
 
 def register(subparsers: Any) -> None:
@@ -23,10 +22,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..roundtrip import roundtrip
-    from ..settings import alembic_config
 
-    report = roundtrip(
-        args.url, config=alembic_config(args.config) if args.config else None, seed_rows=not args.no_seed
-    )
+    report = roundtrip(args.url, config=config_of(args), seed_rows=not args.no_seed)
     print(report)
     return EXIT_OK if report.ok else EXIT_CHANGES

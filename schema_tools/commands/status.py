@@ -7,9 +7,7 @@ import json
 import sys
 from typing import Any
 
-from ..cli import EXIT_CHANGES, EXIT_OK
-from ..status import require_known, status
-from .common import add_config, add_metadata, add_url
+from .common import EXIT_CHANGES, EXIT_OK, add_config, add_metadata, add_url, config_of, metadata_of
 
 
 def register(subparsers: Any) -> None:
@@ -26,10 +24,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..settings import alembic_config
+    from ..status import require_known, status
 
-    config = alembic_config(args.config) if args.config else None
-    result = status(args.url, metadata=args.metadata, config=config)
+    config = config_of(args)
+    result = status(args.url, metadata=metadata_of(args, config), config=config)
     require_known(result)
     if args.format == "json":
         json.dump(result.to_dict(), sys.stdout, indent=2)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..cli import EXIT_CHANGES, EXIT_OK
-from .common import add_config, add_url
+from .common import EXIT_CHANGES, EXIT_OK, add_config, add_url, config_of
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "verify",
         help="find applied revisions whose files changed since they ran (Flyway/Liquibase-style checksums)",
-        description="Exit 0: every applied revision file is the one that ran; 1: edited or missing; 2: error.",
+        description="Exit 0: every applied revision file is the one that ran; 1: edited or missing; 2: error "
+        "(including a database stamped with a revision no file has).",
     )
     add_url(parser)
     add_config(parser)
@@ -22,8 +22,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..checksums import verify
-    from ..settings import alembic_config
 
-    report = verify(args.url, config=alembic_config(args.config) if args.config else None)
+    report = verify(args.url, config=config_of(args))
     print(report)
     return EXIT_OK if report.ok else EXIT_CHANGES

@@ -1,0 +1,144 @@
+"""Lint revision files: their operations through the lint rules, their measured effect, and how each was judged."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+from alembic.config import Config
+from alembic.operations import ops
+from alembic.script import ScriptDirectory
+
+from .config import project_of
+from .connect import read_only_connection, sync_url
+from .guard import EFFECT, OPERATIONS, UNJUDGED, Verdict, measure, read_operations, why_dynamic
+from .lint import ERROR, Finding, LintContext, findings_text, lint_ops
+from .revisions import Step, first_line, lookup, parents
+
+GUARD_HINT = "if it is meant, back up and pass --allow-data-loss to upgrade/downgrade; else fix the revision"
+# Rules about destroyed data: for a revision judged by its effect, the measured losses replace them.
+LOSS_RULES = frozenset({"drop-table", "drop-column", "narrowing-type"})
+
+
+@dataclass(frozen=True)
+class RevisionLint:
+    """A revision's lint: how it was judged, and what was found."""
+
+    revision: str
+    message: str
+    direction: str
+    judged_by: str
+    how: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == ERROR)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "revision": self.revision,
+            "message": self.message,
+            "direction": self.direction,
+            "judged_by": self.judged_by,
+            "how": self.how,
+            "findings": [finding.to_dict() for finding in self.findings],
+        }
+
+    def __str__(self) -> str:
+        head = f"{self.revision}  {self.message}\n{self.direction}(): {self.how}"
+        if not self.findings:
+            return f"{head}\n0 findings"
+        return f"{head}\n{findings_text(self.findings)}"
+
+
+def lint_revisions(
+    config: Config,
+    revisions: list[str],
+    direction: str = "upgrade",
+    *,
+    url: Any = None,
+    dialect: str | None = None,
+) -> list[RevisionLint]:
+    """Lint `revisions` (oldest first, one line of history): each is read offline when it only calls op.*;
+    the others are measured together, in one run on a scratch database built at the first one's parent.
+
+    `url` gives live counts (read-only) and the backend for the scratch database; without it SQLite is used.
+    """
+    scripts = ScriptDirectory.from_config(config)
+    chosen_scripts = [lookup(scripts, revision) for revision in revisions]
+    target = project_of(config).database_url(url) if url is not None else None
+    chosen = dialect or (sync_url(target).get_backend_name() if target is not None else "postgresql")
+    chosen = "mysql" if chosen == "mariadb" else chosen
+    reasons = {script.revision: why_dynamic(script, direction) for script in chosen_scripts}
+    measured: dict[str, Verdict] = {}
+    if any(reasons.values()):
+        measured = _measure(config, chosen_scripts, direction, target)
+    results = []
+    with read_only_connection(target) if target is not None else nullcontext(None) as connection:
+        for script in chosen_scripts:
+            findings, read_error = _rule_findings(script, direction, chosen, connection, config)
+            reason = reasons[script.revision]
+            message = first_line(script.doc)
+            if reason is None and read_error is None:
+                how = "judged by its operations, read offline"
+                results.append(RevisionLint(script.revision, message, direction, OPERATIONS, how, findings))
+                continue
+            verdict = measured.get(script.revision) or Verdict(
+                script.revision, message, direction, UNJUDGED, reason=reason or read_error or ""
+            )
+            why = reason or read_error or ""
+            results.append(_from_verdict(script.revision, message, direction, verdict, findings, why))
+    return results
+
+
+def lint_revision(
+    config: Config, revision: str, direction: str = "upgrade", *, url: Any = None, dialect: str | None = None
+) -> RevisionLint:
+    """Lint one revision (see lint_revisions)."""
+    return lint_revisions(config, [revision], direction, url=url, dialect=dialect)[0]
+
+
+def _rule_findings(
+    script: Any, direction: str, dialect: str, connection: Any, config: Config
+) -> tuple[tuple[Finding, ...], str | None]:
+    """The lint rules over what the function does when read offline (None error), or why it cannot be read."""
+    try:
+        recorded = read_operations(script, direction, dialect, config)
+    except Exception as error:  # it needs the database: only its effect can judge it
+        return (), f"reading it offline raised {type(error).__name__}: {' '.join(str(error).split())[:160]}"
+    return lint_ops(ops.UpgradeOps(ops=list(recorded)), LintContext(dialect, connection)), None
+
+
+def _measure(config: Config, chosen: list[Any], direction: str, target: Any) -> dict[str, Verdict]:
+    steps = [Step(script.revision, first_line(script.doc)) for script in chosen]
+    like = target if target is not None else "sqlite://"
+    if direction == "upgrade":
+        start, final = parents(chosen[0]), (chosen[-1].revision,)
+        return measure(config, like, start, steps, direction, final)
+    steps.reverse()
+    start, final = (chosen[-1].revision,), parents(chosen[0])
+    return measure(config, like, start, steps, direction, final)
+
+
+def _from_verdict(
+    revision: str, message: str, direction: str, verdict: Verdict, read: tuple[Finding, ...], why: str
+) -> RevisionLint:
+    operation = f"{direction}() of {revision}"
+    if verdict.judged_by == EFFECT:
+        how = f"judged by its effect on a scratch database ({verdict.reason}), because {why}"
+        if read:
+            how += "; the other lint rules read its operations offline"
+    others = tuple(finding for finding in read if finding.rule not in LOSS_RULES)
+    if verdict.judged_by == UNJUDGED:
+        finding = Finding(
+            "unjudged", ERROR, operation, None, None, f"cannot be judged: {verdict.reason}",
+            "the guard refuses it without --allow-data-loss; make it plain op.* calls, or lint with --url on a "
+            "server where a scratch database can be created",
+        )  # fmt: skip
+        return RevisionLint(revision, message, direction, UNJUDGED, verdict.how, (finding, *others))
+    losses = tuple(
+        Finding("data-loss-by-effect", ERROR, operation, None, None, loss, GUARD_HINT) for loss in verdict.losses
+    )
+    return RevisionLint(revision, message, direction, EFFECT, how, (*losses, *others))
