@@ -5,18 +5,22 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LAB_PORT ?= 8888
 
-.PHONY: setup system-deps migrate lab test lint format notebooks bench clean
+.PHONY: setup system-deps browser-deps migrate lab test lint format notebooks bench clean
 
 setup: $(STAMP) system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,apps]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name schema-tools --display-name "Python (schema-tools)" >/dev/null
 	touch $(STAMP)
 
 system-deps:
+	@scripts/install-system-deps
+
+# Only the browser test needs Chromium: a failure to install it warns and goes on.
+browser-deps:
 	@scripts/install-system-deps --browser
 
 migrate: setup
@@ -27,7 +31,7 @@ lab: migrate
 
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
-test: setup
+test: setup browser-deps
 	SCHEMA_TOOLS_FRESH_DATABASE=1 $(BIN)/pytest tests notebooks $(NBVAL)
 
 notebooks: setup

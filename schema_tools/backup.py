@@ -147,8 +147,16 @@ class Backup:
         total = sum(count for _, count in self.rows)
         return (
             f"backup of {self.source} ({self.backend}, revision {'+'.join(self.revision) or 'base'}) at "
-            f"{self.path.name}: {self.bytes} bytes, {len(self.rows)} tables, {total} rows"
+            f"{_shown_path(self.path)}: {self.bytes} bytes, {len(self.rows)} tables, {total} rows"
         )
+
+
+def _shown_path(path: Path) -> str:
+    """A path as the user can open it: relative to the working directory when inside it, else absolute."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 class _LockWaitExpired(Exception):

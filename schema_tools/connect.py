@@ -106,11 +106,13 @@ def _is_wal(path: Path) -> bool:
     return len(header) == 20 and header[18] == 2 and header[19] == 2
 
 
-def read_only_url(url: str | URL) -> URL:
+def read_only_url(url: str | URL, *, brief: bool = False) -> URL:
     """A sync URL that opens the database read-only; SQLite uses mode=ro so a missing file is never created.
 
-    A WAL database with no -wal file in a folder we cannot write is opened immutable: there is no
-    uncommitted WAL content to miss, and SQLite could not create the -shm file it would otherwise need.
+    A WAL database with no -wal file holds everything committed in its main file, so it is opened
+    immutable when the read is `brief` (one command) or the folder is not writable: SQLite then creates no
+    -wal/-shm files (in a read-only folder it could not, and every read would fail). A brief read checks
+    afterwards that no checkpoint rewrote the file meanwhile (read_only_connection does).
     """
     parsed = sync_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -124,7 +126,7 @@ def read_only_url(url: str | URL) -> URL:
         )
     parameters = {"mode": "ro"}
     wal = path.with_name(path.name + "-wal")
-    if _is_wal(path) and not wal.exists() and not os.access(path.parent, os.W_OK):
+    if _is_wal(path) and not wal.exists() and (brief or not os.access(path.parent, os.W_OK)):
         parameters["immutable"] = "1"
     query = {key: value for key, value in parsed.query.items() if key not in ("mode", "uri", "immutable")}
     return parsed.set(database=sqlite_uri(path, **parameters), query={**query, "uri": "true"})
@@ -153,14 +155,19 @@ _INSTALLED_DRIVERS = {
 
 
 def create_sync_engine(
-    url: str | URL, *, read_only: bool = False, keep_open: bool = False, read_timeout: float | None = None
+    url: str | URL,
+    *,
+    read_only: bool = False,
+    keep_open: bool = False,
+    read_timeout: float | None = None,
+    brief: bool = False,
 ) -> Engine:
     """A sync engine with connect timeouts; read_only opens SQLite with mode=ro.
 
     No pool unless keep_open: one connection kept for callers that come back often (a DiffSession).
     `read_timeout` bounds each MySQL/MariaDB read once connected (None: wait as long as a statement runs).
     """
-    parsed = read_only_url(url) if read_only else sync_url(url)
+    parsed = read_only_url(url, brief=brief and not keep_open) if read_only else sync_url(url)
     pool: dict[str, Any] = {"pool_size": 1, "max_overflow": 0} if keep_open else {"poolclass": NullPool}
     try:
         engine = sa.create_engine(parsed, connect_args=_connect_args(parsed, read_timeout=read_timeout), **pool)
@@ -255,8 +262,12 @@ def read_only_connection(source: Source | None = None) -> Iterator[Connection]:
         if undo is not None:
             undo()
         return
-    engine = source if isinstance(source, Engine) else create_sync_engine(resolve_url(source), read_only=True)
+    engine = (
+        source if isinstance(source, Engine) else create_sync_engine(resolve_url(source), read_only=True, brief=True)
+    )
     url = engine.url
+    watched = _immutable_file(url)
+    before = _stamp(watched)
     try:
         connection = engine.connect()
     except sa_exc.DBAPIError as error:
@@ -275,3 +286,24 @@ def read_only_connection(source: Source | None = None) -> Iterator[Connection]:
         connection.close()
         if not isinstance(source, Engine):
             engine.dispose()
+    if watched is not None and _stamp(watched) != before:
+        raise ConnectionFailed(
+            f"{watched.name} changed while it was read (another process wrote to it): run the command again"
+        )
+
+
+def _immutable_file(url: URL) -> Path | None:
+    """The SQLite file behind a URL opened immutable (read without locks), else None."""
+    if url.get_backend_name() != "sqlite" or "immutable=1" not in (url.database or ""):
+        return None
+    return sqlite_path(url)
+
+
+def _stamp(path: Path | None) -> tuple[int, int, bool] | None:
+    if path is None:
+        return None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size, path.with_name(path.name + "-wal").exists()
