@@ -30,6 +30,10 @@ def run_backup(args: argparse.Namespace) -> int:
         from ..errors import ConfigurationError
 
         raise ConfigurationError("give either -o FILE or --backup-dir FOLDER, not both")
+    if args.backup_dir:
+        from pathlib import Path
+
+        Path(args.backup_dir).mkdir(parents=True, exist_ok=True)  # as upgrade does with its --backup-dir
     print(backup(args.url, args.output, directory=args.backup_dir))
     return EXIT_OK
 
