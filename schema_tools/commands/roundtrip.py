@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .common import EXIT_CHANGES, EXIT_OK, add_config, config_of
+from .common import EXIT_CHANGES, EXIT_OK, add_config, config_of, progress_printer
 
 
 def register(subparsers: Any) -> None:
@@ -23,6 +23,6 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..roundtrip import roundtrip
 
-    report = roundtrip(args.url, config=config_of(args), seed_rows=not args.no_seed)
+    report = roundtrip(args.url, config=config_of(args), seed_rows=not args.no_seed, progress=progress_printer(args))
     print(report)
     return EXIT_OK if report.ok else EXIT_CHANGES
