@@ -35,14 +35,62 @@ def _remove_scratch_dirs() -> None:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def upgraded_database(revision: str = "head", *, name: str = "scratch.db", config: Config | None = None) -> str:
-    """A new SQLite database in a scratch directory, upgraded to `revision` through the app's env.py."""
+def upgraded_database(
+    revision: str = "head",
+    *,
+    name: str = "scratch.db",
+    config: Config | None = None,
+    like: str | sa.URL | None = None,
+) -> str:
+    """A new database upgraded to `revision` through the app's env.py, removed at exit.
+
+    A SQLite file in a scratch directory, or, when `like` is a server URL, a new database on that server
+    (so a notebook on PostgreSQL compares PostgreSQL with PostgreSQL).
+    """
     from .runner import migrate
 
-    url = sa.make_url(f"sqlite:///{_scratch_dir() / name}")
     cfg = config if config is not None else alembic_config(quiet=True)
+    server = sync_url(parse_url(like)) if like is not None else None
+    if server is not None and server.get_backend_name() != "sqlite":
+        url = _server_database(server)
+    else:
+        url = sa.make_url(f"sqlite:///{_scratch_dir() / name}")
     migrate(cfg, url, "upgrade", revision)
     return url.render_as_string(hide_password=False)
+
+
+_SERVER_DATABASES: list[tuple[sa.URL, str]] = []
+
+
+def _server_database(server: sa.URL) -> sa.URL:
+    """A new empty database on `server`, dropped when the process exits."""
+    name = f"st_lab_{uuid.uuid4().hex[:12]}"
+    admin = create_sync_engine(server).execution_options(isolation_level="AUTOCOMMIT")
+    quote = admin.dialect.identifier_preparer.quote
+    charset = " CHARACTER SET utf8mb4" if server.get_backend_name() in ("mysql", "mariadb") else ""
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"CREATE DATABASE {quote(name)}{charset}")
+    finally:
+        admin.dispose()
+    _SERVER_DATABASES.append((server, name))
+    return server.set(database=name)
+
+
+@atexit.register
+def _drop_server_databases() -> None:
+    for server, name in _SERVER_DATABASES:
+        admin = create_sync_engine(server).execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as connection:
+                force = " WITH (FORCE)" if server.get_backend_name() == "postgresql" else ""
+                connection.exec_driver_sql(
+                    f"DROP DATABASE IF EXISTS {admin.dialect.identifier_preparer.quote(name)}{force}"
+                )
+        except Exception:  # the server went away: nothing left to clean here
+            pass
+        finally:
+            admin.dispose()
 
 
 def copy_sqlite(source: Path, target: Path) -> None:

@@ -11,6 +11,7 @@ import nbformat
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK_EPOCH = "1767225600"  # 2026-01-01T00:00:00Z; tests/conftest.py sets the same for nbval
 
 
 def run(path: Path) -> None:
@@ -35,6 +36,7 @@ def main(argv: list[str]) -> int:
     # The stored outputs describe the embedded database's scratch copy, never a URL from this shell.
     os.environ.pop("DATABASE_URL", None)
     os.environ["SCHEMA_TOOLS_FRESH_DATABASE"] = "1"
+    os.environ["SOURCE_DATE_EPOCH"] = NOTEBOOK_EPOCH  # backup names carry a time: the same one every run
     paths = [Path(arg) for arg in argv] or sorted(NOTEBOOKS.glob("*.ipynb"))
     for path in paths:
         run(path.resolve())

@@ -10,11 +10,10 @@ from pathlib import Path
 import nbformat
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from nbclient import NotebookClient
 from sqlalchemy.pool import NullPool
 
-from schema_tools.settings import alembic_config
+from tests.support_project import upgrade_database
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 PASSWORD_IN_URL = re.compile(r"[a-z0-9+]+://[^:/@\s\"']+:(?!\*\*\*@)[^@\s\"'/]+@", re.IGNORECASE)
@@ -48,38 +47,53 @@ def test_notebook_cells_stay_thin(path: Path) -> None:
         assert "def " not in cell.source and "class " not in cell.source
 
 
-def test_the_diff_notebook_runs_against_postgresql_without_showing_the_password(postgres_url: sa.URL) -> None:
+def _run_all(url: sa.URL) -> list[str]:
+    """Execute every notebook with DATABASE_URL set to `url`; their outputs as text, one per notebook."""
+    texts = []
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url.render_as_string(hide_password=False)
+    try:
+        for path in NOTEBOOKS:
+            notebook = nbformat.read(path, as_version=4)
+            NotebookClient(
+                notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+            ).execute()
+            texts.append(json.dumps([cell.get("outputs", []) for cell in notebook.cells]))
+    finally:
+        if previous is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = previous
+    return texts
+
+
+def test_every_notebook_runs_on_postgresql_without_showing_the_password(postgres_url: sa.URL) -> None:
     secret = "nb-s3cret:pw@x"
     admin = sa.create_engine(postgres_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql("DROP ROLE IF EXISTS st_nb_role")
         connection.exec_driver_sql("CREATE ROLE st_nb_role LOGIN SUPERUSER PASSWORD 'nb-s3cret:pw@x'")
     url = postgres_url.set(username="st_nb_role", password=secret)
-    engine = sa.create_engine(url, poolclass=NullPool)
-    command.upgrade(alembic_config(connection=engine), "head")
-    engine.dispose()
-    path = next(p for p in NOTEBOOKS if p.name == "02_diff.ipynb")
-    notebook = nbformat.read(path, as_version=4)
-    previous = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = url.render_as_string(hide_password=False)
+    upgrade_database(url)
     try:
-        NotebookClient(
-            notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-        ).execute()
+        texts = _run_all(url)
     finally:
-        if previous is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = previous
         with admin.connect() as connection:
             connection.exec_driver_sql("REASSIGN OWNED BY st_nb_role TO CURRENT_USER")
             connection.exec_driver_sql("DROP OWNED BY st_nb_role")
             connection.exec_driver_sql("DROP ROLE IF EXISTS st_nb_role")
         admin.dispose()
-    text = json.dumps([cell.get("outputs", []) for cell in notebook.cells])
-    assert '"output_type": "error"' not in text
-    assert secret not in text and "s3cret" not in text
-    assert "postgresql" in text and "***" in text
+    for path, text in zip(NOTEBOOKS, texts, strict=True):
+        assert '"output_type": "error"' not in text, path.name
+        assert secret not in text and "s3cret" not in text, path.name
+    assert all("postgresql" in text for text in texts[:2]) and "***" in texts[1]
+
+
+def test_every_notebook_runs_on_mariadb(mysql_url: sa.URL) -> None:
+    upgrade_database(mysql_url)
+    for path, text in zip(NOTEBOOKS, _run_all(mysql_url), strict=True):
+        assert '"output_type": "error"' not in text, path.name
+        assert "mysql" in text, path.name
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
