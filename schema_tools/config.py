@@ -14,7 +14,7 @@ from typing import Any
 
 from alembic.config import Config
 from sqlalchemy import MetaData
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Engine
 
 from .errors import ConfigurationError
 
@@ -26,7 +26,9 @@ DEFAULT_URL_ENV = "DATABASE_URL"
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_LOCK_TIMEOUT = 300.0
 TABLE = "tool.schema-tools"
-KEYS = ("metadata", "alembic-ini", "url-env", "import", "backup-dir", "connect-timeout", "lock-timeout")
+KEYS = (
+    "metadata", "alembic-ini", "url-env", "import", "backup-dir", "connect-timeout", "lock-timeout", "scratch-setup",
+)  # fmt: skip
 ALEMBIC_PLACEHOLDER = "driver://user:pass@localhost/dbname"
 _PROJECT_ATTRIBUTE = "schema_tools.project"
 
@@ -45,6 +47,9 @@ class Project:
     backup_dir: Path | None = None
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    # "module:function" run on every new, empty scratch database before the first revision: for histories that
+    # start on tables the app creates itself (MLflow's first revision alters a table no revision creates).
+    scratch_setup: str | None = None
     # Where each setting came from, for messages ("[tool.schema-tools] in /app/pyproject.toml").
     origin: str = field(default="", compare=False)
 
@@ -123,6 +128,24 @@ class Project:
                 f"in {self.pyproject or self.root / 'pyproject.toml'}, or pass --metadata module:attribute"
             )
         return _import_metadata(chosen, self.imports, tuple(str(p) for p in self.sys_paths()))
+
+    def prepare_scratch(self, engine: Engine) -> None:
+        """Run the app's scratch-setup function on a new, empty scratch database (nothing when unset)."""
+        if not self.scratch_setup:
+            return
+        module_name, _, attribute = self.scratch_setup.partition(":")
+        for path in reversed([str(p) for p in self.sys_paths()]):
+            if path not in sys.path:
+                sys.path.insert(0, path)
+        try:
+            function: Any = importlib.import_module(module_name)
+            for part in attribute.split("."):
+                function = getattr(function, part)
+        except (ImportError, AttributeError) as error:
+            raise ConfigurationError(
+                f"scratch-setup {self.scratch_setup!r} cannot be loaded ({error}): check the name in [{TABLE}]"
+            ) from None
+        function(engine)
 
     def sys_paths(self) -> list[Path]:
         """Folders the app's modules import from: its root and Alembic's prepend_sys_path (as Alembic does)."""
@@ -287,6 +310,11 @@ def _from_table(root: Path, pyproject: Path, table: dict[str, Any], alembic_in_t
     backup_dir = values.get("backup-dir")
     if backup_dir is not None and not isinstance(backup_dir, str):
         raise ConfigurationError(f"backup-dir in [{TABLE}] of {pyproject} must be a path")
+    scratch_setup = values.get("scratch-setup")
+    if scratch_setup is not None and (not isinstance(scratch_setup, str) or ":" not in scratch_setup):
+        raise ConfigurationError(
+            f'scratch-setup in [{TABLE}] of {pyproject} must be "module:function", called with an Engine'
+        )
     return Project(
         root=root,
         pyproject=pyproject,
@@ -298,6 +326,7 @@ def _from_table(root: Path, pyproject: Path, table: dict[str, Any], alembic_in_t
         backup_dir=_resolve(root, backup_dir) if backup_dir else None,
         connect_timeout=_number(values.get("connect-timeout", DEFAULT_CONNECT_TIMEOUT), "connect-timeout", pyproject),
         lock_timeout=_number(values.get("lock-timeout", DEFAULT_LOCK_TIMEOUT), "lock-timeout", pyproject),
+        scratch_setup=scratch_setup,
         origin=f"[{TABLE}] in {pyproject}",
     )
 
@@ -361,7 +390,10 @@ def find_project(
     origin = Path(explicit).expanduser() if explicit else Path(start) if start is not None else Path.cwd()
     origin = origin.resolve()
     if origin.is_file():
-        return find_project(config=origin)
+        if origin.suffix != ".toml" or _tool_tables(origin)[1]:
+            return find_project(config=origin)
+        origin = origin.parent  # a pyproject.toml without [tool.alembic]: the search starts in its folder
+
     if explicit and not origin.is_dir():
         raise ConfigurationError(f"${PROJECT_ENV} names {origin}, which does not exist")
     found = _search(origin)

@@ -16,7 +16,8 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from .errors import ConfigurationError, ConnectionFailed, DatabaseNotFound, UnknownDriver
-from .secrets import mask_text, mask_url
+from .secrets import mask_text as mask_text
+from .secrets import mask_url as mask_url
 
 # The async drivers env.py may be configured with, and the sync driver schema_tools reads through.
 ASYNC_TO_SYNC = {
@@ -228,7 +229,11 @@ def _begin_read_only(connection: Connection) -> Callable[[], None] | None:
         if connection.engine.url.query.get("mode") == "ro":
             return None  # opened read-only: the file cannot be written through this connection at all
         connection.exec_driver_sql("PRAGMA query_only = ON")  # per connection: off again before it is reused
-        return lambda: connection.exec_driver_sql("PRAGMA query_only = OFF")
+
+        def undo() -> None:
+            connection.exec_driver_sql("PRAGMA query_only = OFF")
+
+        return undo
     if backend == "postgresql":
         if not connection.get_execution_options().get("postgresql_readonly"):
             connection.exec_driver_sql("SET TRANSACTION READ ONLY")

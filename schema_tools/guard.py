@@ -31,8 +31,8 @@ from sqlalchemy.engine import URL, Connection
 
 from .changes import DATA_LOSS, type_text
 from .connect import create_sync_engine, parse_url, sync_url
-from .errors import SchemaToolsError
-from .revisions import Step, first_line, lookup, parents
+from .errors import EnvironmentMismatch
+from .revisions import Step, ancestors, first_line, lookup, parents
 from .risk import classify_type_change
 from .settings import INTERNAL_TABLES
 
@@ -132,17 +132,17 @@ def _statement_reason(statement: ast.stmt, operation_names: set[str]) -> str | N
         return _dynamic_parts(call, operation_names)
     if isinstance(statement, ast.With) and len(statement.items) == 1:
         item = statement.items[0]
-        call = item.context_expr
+        context_call = item.context_expr
         if (
-            isinstance(call, ast.Call)
-            and isinstance(call.func, ast.Attribute)
-            and isinstance(call.func.value, ast.Name)
-            and call.func.value.id in operation_names
-            and call.func.attr == "batch_alter_table"
+            isinstance(context_call, ast.Call)
+            and isinstance(context_call.func, ast.Attribute)
+            and isinstance(context_call.func.value, ast.Name)
+            and context_call.func.value.id in operation_names
+            and context_call.func.attr == "batch_alter_table"
             and isinstance(item.optional_vars, ast.Name)
         ):
             inner_names = {*operation_names, item.optional_vars.id}
-            reason = _dynamic_parts(call, operation_names)
+            reason = _dynamic_parts(context_call, operation_names)
             for inner in statement.body:
                 reason = reason or _statement_reason(inner, inner_names)
             return reason
@@ -186,7 +186,7 @@ def _recording() -> Iterator[list[Any]]:
         def record(self: AbstractOperations, operation: Any) -> None:
             recorded.append(operation)
 
-        AbstractOperations.invoke = record  # type: ignore[method-assign]
+        AbstractOperations.invoke = record  # type: ignore[method-assign,assignment]
         try:
             yield recorded
         finally:
@@ -244,68 +244,105 @@ def losses_of_operations(operations: tuple[Any, ...]) -> tuple[str, ...]:
             found.append(f"drops column {table}.{operation.column_name}")
         elif isinstance(operation, ops.AlterColumnOp) and operation.modify_type is not None:
             old, new = _type(operation.existing_type), _type(operation.modify_type)
-            where = f"{table}.{operation.column_name}"
             if old is None:
-                found.append(f"{where} changes to {type_text(new, None)} without existing_type: may narrow")
-                continue
+                continue  # needs_effect() sends such a revision to be measured: its old type is in the database
             verdict, why = classify_type_change(old, new)
             if verdict == DATA_LOSS:
+                where = f"{table}.{operation.column_name}"
                 found.append(f"{where} {type_text(old, None)} -> {type_text(new, None)}: {why}")
     return tuple(found)
 
 
+def needs_effect(operations: tuple[Any, ...]) -> str | None:
+    """Why a plain revision's operations still cannot tell what it destroys: a type change with no existing_type
+    (only the database knows the type it changes from)."""
+    for table, operation in flatten(operations):
+        if isinstance(operation, ops.AlterColumnOp) and operation.modify_type is not None:
+            if operation.existing_type is None:
+                return f"alter_column {table}.{operation.column_name} changes the type without existing_type"
+    return None
+
+
+def read_verdict(script: Script, direction: str, dialect: str, config: Config | None) -> Verdict:
+    """The verdict reading alone gives: OPERATIONS when exact, else UNJUDGED with why it must be measured."""
+    step = Step(script.revision, first_line(script.doc))
+    reason = why_dynamic(script, direction)
+    if reason is None:
+        try:
+            recorded = read_operations(script, direction, dialect, config)
+        except Exception as error:  # the function raised when read: it depends on something at run time
+            reason = f"reading it raised {_line(error)}"
+        else:
+            reason = needs_effect(recorded)
+            if reason is None:
+                losses = losses_of_operations(recorded)
+                return Verdict(step.revision, step.message, direction, OPERATIONS, losses, operations=recorded)
+    return Verdict(step.revision, step.message, direction, UNJUDGED, reason=reason)
+
+
 # -- measuring a revision by running it ----------------------------------------------------------------------
+
+SAMPLE_ROWS = 20
 
 
 @dataclass(frozen=True)
 class TableState:
-    """What the guard compares of one table: its columns' types and its row count."""
+    """What the guard compares of one table: its columns' types, its row count, and a sample of its values
+    (so a renamed column or table, which keeps its values, is told from a drop and a new one)."""
 
     columns: dict[str, Any]
     rows: int | None
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def schema_state(connection: Connection) -> dict[str, TableState]:
-    """Tables, column types and row counts, read through `connection` (inside a migration's transaction too)."""
+    """Tables, column types, row counts and sampled values, read through `connection` (inside a migration's
+    transaction too, to see the schema exactly as one revision left it)."""
     inspector = sa.inspect(connection)
     state = {}
     for table in sorted(set(inspector.get_table_names()) - INTERNAL_TABLES):
         columns = {column["name"]: column["type"] for column in inspector.get_columns(table)}
-        rows = int(connection.execute(sa.select(sa.func.count()).select_from(sa.table(table))).scalar_one())
-        state[table] = TableState(columns, rows)
+        handle = sa.table(table, *(sa.column(name) for name in columns))
+        rows = int(connection.execute(sa.select(sa.func.count()).select_from(handle)).scalar_one())
+        sample = connection.execute(sa.select(handle).limit(SAMPLE_ROWS)).all() if columns else []
+        values = {name: tuple(sorted(repr(row[index]) for row in sample)) for index, name in enumerate(columns)}
+        state[table] = TableState(columns, rows, values)
     return state
 
 
+def _same_values(left: tuple[str, ...], right: tuple[str, ...]) -> bool:
+    """Two columns hold the same values (and some value at all: an all-NULL column proves no rename)."""
+    return bool(left) and left == right and any(value != "None" for value in left)
+
+
 def losses_between(before: dict[str, TableState], after: dict[str, TableState]) -> tuple[str, ...]:
-    """What a step destroyed: tables and columns gone (renames excepted), types narrowed, rows deleted."""
+    """What a step destroyed: tables and columns gone (a rename keeps its values), types narrowed, rows deleted."""
     found = []
-    gone = [name for name in before if name not in after]
-    new = [name for name in after if name not in before]
-    for name in gone:
-        same = [
+    new_tables = [name for name in after if name not in before]
+    for name in (name for name in before if name not in after):
+        old = before[name]
+        renamed = [
             other
-            for other in new
-            if set(after[other].columns) == set(before[name].columns) and after[other].rows == before[name].rows
+            for other in new_tables
+            if set(after[other].columns) == set(old.columns)
+            and after[other].rows == old.rows
+            and all(after[other].values.get(column) == old.values.get(column) for column in old.columns)
         ]
-        if same:  # a rename keeps the columns and the rows
-            new.remove(same[0])
+        if renamed and old.rows:
+            new_tables.remove(renamed[0])
             continue
-        rows = before[name].rows
-        found.append(f"drops table {name}" + (f" ({rows} seeded row(s))" if rows else ""))
+        rows = f" ({old.rows} seeded row(s))" if old.rows else ""
+        found.append(f"drops table {name}{rows}")
     for name, old in before.items():
         current = after.get(name)
         if current is None:
             continue
-        dropped = [column for column in old.columns if column not in current.columns]
         added = [column for column in current.columns if column not in old.columns]
-        for column in dropped:
-            renamed = [
-                other
-                for other in added
-                if type_text(current.columns[other], None) == type_text(old.columns[column], None)
-            ]
-            if len(dropped) == len(added) == 1 and renamed:
-                continue  # one column out, one of the same type in: alter_column(new_column_name=...)
+        for column in (column for column in old.columns if column not in current.columns):
+            same = [other for other in added if _same_values(current.values.get(other, ()), old.values.get(column, ()))]
+            if same:  # alter_column(new_column_name=...) keeps every value
+                added.remove(same[0])
+                continue
             found.append(f"drops column {name}.{column}")
         for column, old_type in old.columns.items():
             new_type = current.columns.get(column)
@@ -319,71 +356,168 @@ def losses_between(before: dict[str, TableState], after: dict[str, TableState]) 
     return tuple(found)
 
 
-def _seed(url: URL) -> str:
-    """A row in every table, so deletes show; returns what could not be seeded ('' when all went in)."""
-    from .roundtrip import seed
+def _seed(url: URL, labels: Any) -> str:
+    """Rows in every table, so deletes and renames show; returns what could not be seeded ('' when all went in)."""
+    from .seeding import seed_tables
 
     engine = create_sync_engine(url)
     try:
         with engine.begin() as connection:
-            seed(connection)
-        return ""
-    except Exception as error:  # a table the seeder cannot fill: deletes there go unseen, schemas still compare
-        return f"rows not seeded: {' '.join(str(getattr(error, 'orig', error)).split())[:120]}"
+            report = seed_tables(connection, labels=labels)
+    except Exception as error:  # the seeder itself failed: schemas still compare, deletes go unseen
+        return f"rows not seeded: {_line(error)[:120]}"
     finally:
         engine.dispose()
+    if report.skipped:
+        names = ", ".join(table for table, _ in report.skipped[:3]) + (", ..." if len(report.skipped) > 3 else "")
+        return f"no rows seeded in {names}"
+    return ""
+
+
+def _labels(config: Config, scripts: ScriptDirectory, backend: str) -> Any:
+    """Enum labels for string columns the database does not constrain (SQLite's bare Enum), from the app's code."""
+    from .roundtrip import enum_hints
+
+    try:
+        return enum_hints(config, list(scripts.walk_revisions()), backend)
+    except Exception:  # labels only make seeds valid; without them a seeded enum may be refused, never misjudged
+        return {}
+
+
+@contextmanager
+def _scratch_at(
+    config: Config, like: str | URL, start: tuple[str, ...], clone_from: URL | None
+) -> Iterator[tuple[URL, str]]:
+    """A scratch database of `like`'s backend at `start`: a copy of `clone_from`'s schema when given (the schema
+    the revisions will really meet), else built by the app's own history through env.py (after scratch-setup)."""
+    from .clone import CloneFailed, clone_schema
+    from .runner import migrate
+    from .scratch import prepare, scratch_database
+
+    if clone_from is not None:
+        with scratch_database(like) as scratch:
+            try:
+                clone_schema(clone_from, scratch)
+            except CloneFailed:
+                pass  # no dump tool, say: build it from the history below instead
+            else:
+                yield scratch, "a copy of the database's schema"
+                return
+    with scratch_database(like) as scratch:
+        prepare(config, scratch)
+        for head in start:
+            migrate(config, scratch, "upgrade", head)
+        yield scratch, "built by its history at the parent revision"
+
+
+@dataclass
+class _Run:
+    """One rehearsal on a scratch database: the states at each version, how it was built, and what failed."""
+
+    states: dict[tuple[str, ...], dict[str, TableState]]
+    where: str
+    failure: BaseException | None
+
+
+def _rehearse(
+    config: Config, like: str | URL, start: tuple[str, ...], clone_from: URL | None, direction: str, target: str,
+    labels: Any, *, seeded: bool,
+) -> _Run:  # fmt: skip
+    """Build a scratch database at `start`, seed it (or not), migrate it to `target` with snapshots."""
+    from .runner import current_heads, migrate, opened
+
+    backend = sync_url(parse_url(like)).get_backend_name()
+    with _scratch_at(config, like, start, clone_from) as (scratch, how):
+        note = _seed(scratch, labels) if seeded else "on empty tables"
+        where = f"{backend}, {how}" + (f"; {note}" if note else "")
+        with opened(scratch) as connection:
+            states = {start: schema_state(connection)}
+            connection.rollback()
+
+        def on_version(migrating: Connection) -> None:
+            states[current_heads(migrating)] = schema_state(migrating)
+
+        try:
+            migrate(config, scratch, direction, target, on_version=on_version)
+        except EnvironmentMismatch:  # env.py ignores the URL it is given: a setup error, not a verdict
+            raise
+        except Exception as error:
+            return _Run(states, where, error)
+    return _Run(states, where, None)
 
 
 def measure(
-    config: Config, like: str | URL, start: tuple[str, ...], steps: list[Step], direction: str, final: tuple[str, ...]
+    config: Config,
+    like: str | URL,
+    start: tuple[str, ...],
+    steps: list[Step],
+    direction: str,
+    final: tuple[str, ...],
+    *,
+    clone_from: URL | None = None,
 ) -> dict[str, Verdict]:
-    """Run the steps on a scratch database of `like`'s backend built at `start`, in one Alembic run as the real
-    migration will, and judge each step by the schema and rows before and after it (snapshots taken inside
-    the run at every version-table write)."""
-    from .runner import current_heads, migrate, opened
-    from .scratch import scratch_database
-
+    """Judge each step by running the steps on a scratch database at `start`, in one Alembic run as the real
+    migration will, comparing the schema, rows and values before and after each (snapshots taken inside the
+    run at every version-table write). A run that fails on the seeded rows is run again on empty tables.
+    After a revision that fails even then, a downgrade goes on from a new scratch database built below it;
+    an upgrade cannot reach what comes after, and says so."""
+    scripts = ScriptDirectory.from_config(config)
     backend = sync_url(parse_url(like)).get_backend_name()
+    labels = _labels(config, scripts, backend)
     verdicts: dict[str, Verdict] = {}
-    try:
-        with scratch_database(like) as scratch:
-            for head in start:
-                migrate(config, scratch, "upgrade", head)
-            seeded = _seed(scratch)
-            where = f"{backend}, built at its parent revision" + (f"; {seeded}" if seeded else "")
-            with opened(scratch) as connection:
-                states = {start: schema_state(connection)}
-                connection.rollback()
+    index, segment_start, clone = 0, start, clone_from
+    target = (final[0] if len(final) == 1 else "heads") if direction == "upgrade" else (final[0] if final else "base")
 
-            def on_version(migrating: Connection) -> None:
-                states[current_heads(migrating)] = schema_state(migrating)
+    def judge_from(run: _Run, heads: tuple[str, ...], position: int, note: str = "") -> tuple[int, tuple[str, ...]]:
+        """Verdicts for the steps the run has snapshots around; returns where it stopped."""
+        while position < len(steps):
+            step = steps[position]
+            after = _heads_after(scripts, heads, step, direction, final)
+            if heads not in run.states or after not in run.states:
+                break
+            losses = losses_between(run.states[heads], run.states[after])
+            verdicts[step.revision] = Verdict(step.revision, step.message, direction, EFFECT, losses, run.where + note)
+            heads, position = after, position + 1
+        return position, heads
 
-            if direction == "upgrade":
-                target = final[0] if len(final) == 1 else "heads"
-            else:
-                target = final[0] if final else "base"
-            failure = ""
-            try:
-                migrate(config, scratch, direction, target, on_version=on_version)
-            except Exception as error:
-                failure = f"it failed on a scratch {backend} database: {_line(error)}"
-            heads = start
-            scripts = ScriptDirectory.from_config(config)
-            for step in steps:
-                after_heads = _heads_after(scripts, heads, step, direction, final)
-                if heads in states and after_heads in states:
-                    losses = losses_between(states[heads], states[after_heads])
-                    verdicts[step.revision] = Verdict(step.revision, step.message, direction, EFFECT, losses, where)
-                else:
-                    reason = failure or f"no snapshot of the scratch database after {step.revision}"
-                    verdicts[step.revision] = Verdict(step.revision, step.message, direction, UNJUDGED, reason=reason)
-                heads = after_heads
-    except SchemaToolsError as error:
-        for step in steps:
-            verdicts.setdefault(
-                step.revision,
-                Verdict(step.revision, step.message, direction, UNJUDGED, reason=f"no scratch database: {error}"),
-            )
+    while index < len(steps):
+        try:
+            run = _rehearse(config, like, segment_start, clone, direction, target, labels, seeded=True)
+            stopped, heads = judge_from(run, segment_start, index)
+            failure = run.failure
+            if stopped < len(steps) and failure is not None:
+                seeded_error = _line(failure)
+                bare = _rehearse(config, like, segment_start, clone, direction, target, labels, seeded=False)
+                note = f" (it failed with seeded rows: {seeded_error[:120]})"
+                stopped, heads = judge_from(bare, heads, stopped, note)
+                failure = bare.failure
+        except EnvironmentMismatch:
+            raise
+        except Exception as error:  # no scratch database could be made or brought to the start
+            where_to = ", ".join(segment_start) or "base"
+            reason = f"no scratch {backend} database could be built at {where_to}: {_line(error)}"
+            for step in steps[index:]:
+                verdicts[step.revision] = Verdict(step.revision, step.message, direction, UNJUDGED, reason=reason)
+            break
+        index = stopped
+        if index >= len(steps):
+            break
+        failed = steps[index]
+        reason = (
+            f"it failed on a scratch {backend} database: {_line(failure)}"
+            if failure is not None
+            else f"the scratch run left no snapshot after {failed.revision}"
+        )
+        verdicts[failed.revision] = Verdict(failed.revision, failed.message, direction, UNJUDGED, reason=reason)
+        index += 1
+        if direction == "upgrade":
+            for step in steps[index:]:
+                verdicts[step.revision] = Verdict(
+                    step.revision, step.message, direction, UNJUDGED,
+                    reason=f"not reached on the scratch database: {failed.revision} fails before it",
+                )  # fmt: skip
+            break
+        segment_start, clone = ((steps[index].revision,) if index < len(steps) else ()), None
     return verdicts
 
 
@@ -396,17 +530,13 @@ def _heads_after(
         below = set(parents(script))
         return tuple(sorted({*(h for h in heads if h not in below), step.revision}))
     remaining = {h for h in heads if h != step.revision} | set(parents(script))
-    reachable = {h for h in remaining if h in _ancestors_or_self(scripts, final) or not final}
+    reachable = {h for h in remaining if h in ancestors(scripts, final) or not final}
     return tuple(sorted(reachable if reachable else remaining))
 
 
-def _ancestors_or_self(scripts: ScriptDirectory, revisions: tuple[str, ...]) -> set[str]:
-    from .revisions import ancestors
-
-    return ancestors(scripts, revisions)
-
-
-def _line(error: BaseException) -> str:
+def _line(error: BaseException | None) -> str:
+    if error is None:
+        return "unknown error"
     text = " ".join(str(getattr(error, "orig", None) or error).split())
     return text[:200] if text else type(error).__name__
 
@@ -418,44 +548,30 @@ def judge(
     steps: list[Step],
     direction: str,
     final: tuple[str, ...],
+    *,
+    clone: bool = True,
 ) -> tuple[Verdict, ...]:
-    """A verdict for every step of a planned migration of `url` from `start`; scratch work only when needed."""
+    """A verdict for every step of a planned migration of `url` (now at `start`); scratch work only when needed,
+    on a copy of `url`'s schema (`clone`), else on a database the history builds at `start`."""
     scripts = ScriptDirectory.from_config(config)
     dialect = sync_url(parse_url(url)).get_backend_name()
-    verdicts: dict[str, Verdict] = {}
-    dynamic = False
-    for step in steps:
-        script = lookup(scripts, step.revision)
-        reason = why_dynamic(script, direction)
-        if reason is not None:
-            dynamic = True
-            verdicts[step.revision] = Verdict(step.revision, step.message, direction, UNJUDGED, reason=reason)
-            continue
-        try:
-            recorded = read_operations(script, direction, dialect, config)
-        except Exception as error:  # the function raised when read: it depends on something at run time
-            dynamic = True
-            verdicts[step.revision] = Verdict(
-                step.revision, step.message, direction, UNJUDGED, reason=f"reading it raised {_line(error)}"
-            )
-            continue
-        verdicts[step.revision] = Verdict(
-            step.revision, step.message, direction, OPERATIONS, losses_of_operations(recorded), operations=recorded
-        )
-    if dynamic:
-        measured = measure(config, url, start, steps, direction, final)
+    verdicts = {
+        step.revision: read_verdict(lookup(scripts, step.revision), direction, dialect, config) for step in steps
+    }
+    if any(verdict.judged_by == UNJUDGED for verdict in verdicts.values()):
+        source = sync_url(parse_url(url)) if clone else None
+        measured = measure(config, url, start, steps, direction, final, clone_from=source)
         for step in steps:
-            if verdicts[step.revision].judged_by == UNJUDGED:
-                why = verdicts[step.revision].reason
-                found = measured.get(step.revision)
-                if found is not None and found.judged_by == EFFECT:
-                    verdicts[step.revision] = Verdict(
-                        step.revision, step.message, direction, EFFECT, found.losses, f"{why}; {found.reason}"
-                    )
-                elif found is not None:
-                    verdicts[step.revision] = Verdict(
-                        step.revision, step.message, direction, UNJUDGED, reason=f"{why}; {found.reason}"
-                    )
+            read = verdicts[step.revision]
+            if read.judged_by != UNJUDGED:
+                continue
+            found = measured.get(step.revision)
+            if found is None:
+                continue
+            reason = f"{read.reason}; {found.reason}"
+            verdicts[step.revision] = Verdict(
+                step.revision, step.message, direction, found.judged_by, found.losses, reason
+            )
     return tuple(verdicts[step.revision] for step in steps)
 
 
@@ -465,9 +581,7 @@ def judge_revision(config: Config, revision: str, direction: str, like: str | UR
     script = lookup(scripts, revision)
     step = Step(script.revision, first_line(script.doc))
     below = parents(script)
-    if direction == "upgrade":
-        start, final = below, (script.revision,)
-    else:
-        start, final = (script.revision,), below
+    start: tuple[str, ...] = below if direction == "upgrade" else (script.revision,)
+    final: tuple[str, ...] = (script.revision,) if direction == "upgrade" else below
     target = like if like is not None else "sqlite://"
-    return judge(config, target, start, [step], direction, final)[0]
+    return judge(config, target, start, [step], direction, final, clone=False)[0]

@@ -12,9 +12,10 @@ from alembic.script import ScriptDirectory
 
 from .config import project_of
 from .connect import read_only_connection, sync_url
-from .guard import EFFECT, OPERATIONS, UNJUDGED, Verdict, measure, read_operations, why_dynamic
+from .guard import EFFECT, OPERATIONS, UNJUDGED, Verdict, measure, read_operations, read_verdict
 from .lint import ERROR, Finding, LintContext, findings_text, lint_ops
 from .revisions import Step, first_line, lookup, parents
+from .runner import read_heads
 
 GUARD_HINT = "if it is meant, back up and pass --allow-data-loss to upgrade/downgrade; else fix the revision"
 # Rules about destroyed data: for a revision judged by its effect, the measured losses replace them.
@@ -61,8 +62,9 @@ def lint_revisions(
     url: Any = None,
     dialect: str | None = None,
 ) -> list[RevisionLint]:
-    """Lint `revisions` (oldest first, one line of history): each is read offline when it only calls op.*;
-    the others are measured together, in one run on a scratch database built at the first one's parent.
+    """Lint `revisions` (oldest first, one line of history): each is read offline when reading tells everything;
+    the others are measured together, in one run on a scratch database at the first one's parent: a copy of
+    `url`'s schema when the database is at that revision, else built by the history.
 
     `url` gives live counts (read-only) and the backend for the scratch database; without it SQLite is used.
     """
@@ -71,25 +73,22 @@ def lint_revisions(
     target = project_of(config).database_url(url) if url is not None else None
     chosen = dialect or (sync_url(target).get_backend_name() if target is not None else "postgresql")
     chosen = "mysql" if chosen == "mariadb" else chosen
-    reasons = {script.revision: why_dynamic(script, direction) for script in chosen_scripts}
+    read = {script.revision: read_verdict(script, direction, chosen, config) for script in chosen_scripts}
     measured: dict[str, Verdict] = {}
-    if any(reasons.values()):
+    if any(verdict.judged_by == UNJUDGED for verdict in read.values()):
         measured = _measure(config, chosen_scripts, direction, target)
     results = []
     with read_only_connection(target) if target is not None else nullcontext(None) as connection:
         for script in chosen_scripts:
-            findings, read_error = _rule_findings(script, direction, chosen, connection, config)
-            reason = reasons[script.revision]
+            findings, _ = _rule_findings(script, direction, chosen, connection, config)
+            verdict = read[script.revision]
             message = first_line(script.doc)
-            if reason is None and read_error is None:
+            if verdict.judged_by == OPERATIONS:
                 how = "judged by its operations, read offline"
                 results.append(RevisionLint(script.revision, message, direction, OPERATIONS, how, findings))
                 continue
-            verdict = measured.get(script.revision) or Verdict(
-                script.revision, message, direction, UNJUDGED, reason=reason or read_error or ""
-            )
-            why = reason or read_error or ""
-            results.append(_from_verdict(script.revision, message, direction, verdict, findings, why))
+            found = measured.get(script.revision) or verdict
+            results.append(_from_verdict(script.revision, message, direction, found, findings, verdict.reason))
     return results
 
 
@@ -114,12 +113,20 @@ def _rule_findings(
 def _measure(config: Config, chosen: list[Any], direction: str, target: Any) -> dict[str, Verdict]:
     steps = [Step(script.revision, first_line(script.doc)) for script in chosen]
     like = target if target is not None else "sqlite://"
-    if direction == "upgrade":
-        start, final = parents(chosen[0]), (chosen[-1].revision,)
-        return measure(config, like, start, steps, direction, final)
-    steps.reverse()
-    start, final = (chosen[-1].revision,), parents(chosen[0])
-    return measure(config, like, start, steps, direction, final)
+    start: tuple[str, ...] = parents(chosen[0]) if direction == "upgrade" else (chosen[-1].revision,)
+    final: tuple[str, ...] = (chosen[-1].revision,) if direction == "upgrade" else parents(chosen[0])
+    if direction != "upgrade":
+        steps.reverse()
+    clone_from = target if target is not None and _at(target, start) else None
+    return measure(config, like, start, steps, direction, final, clone_from=clone_from)
+
+
+def _at(url: Any, revisions: tuple[str, ...]) -> bool:
+    """True when the database at `url` is exactly at `revisions` (its schema is then the start to copy)."""
+    try:
+        return set(read_heads(url)) == set(revisions)
+    except Exception:  # unreadable here: build the start from the history instead
+        return False
 
 
 def _from_verdict(

@@ -103,11 +103,11 @@ def _backup_dir(url: URL, config: Config, backup_dir: str | os.PathLike[str] | N
     return directory
 
 
-def _take_backup(url: URL, config: Config, backup_dir: str | os.PathLike[str] | None) -> Any:
+def _take_backup(url: URL, directory: Path) -> Any:
     """A verified backup under a new unique name (revision, time, counter): a retry never overwrites one."""
     from .backup import backup
 
-    return backup(url, directory=_backup_dir(url, config, backup_dir))
+    return backup(url, directory=directory)
 
 
 def _state(url: URL) -> State:
@@ -164,6 +164,11 @@ def _run(
         steps = moved(scripts, current, final, direction)
         if not steps:
             return MigrationReport(direction, label, backend, current, (), None)
+        empty = not current and not catalog_state(connection)
+        if connection.in_transaction():
+            connection.rollback()
+        # The backup folder is checked before judging: a wrong --backup-dir fails at once, not after the guard ran.
+        directory = _backup_dir(parsed, cfg, backup_dir) if take_backup and not empty else None
         verdicts: tuple[Verdict, ...] = ()
         if not allow_data_loss:
             if progress:
@@ -177,10 +182,7 @@ def _run(
                     f"{direction} to {target} would destroy data or cannot be judged ({shown}{more}): "
                     "back up and pass allow_data_loss=True (--allow-data-loss)"
                 )
-        empty = not current and not catalog_state(connection)
-        if connection.in_transaction():
-            connection.rollback()
-        made = _take_backup(parsed, cfg, backup_dir) if take_backup and not empty else None
+        made = _take_backup(parsed, directory) if directory is not None else None
         start_state = catalog_state(connection)
         if connection.in_transaction():
             connection.rollback()

@@ -115,10 +115,12 @@ def resolve(scripts: ScriptDirectory, current: tuple[str, ...], target: str, dir
                 raise RevisionError(f"relative revision {spelled} is ambiguous: the database has {len(current)} heads")
             start = current[0] if current else None
         elif anchor in ("head", "heads"):
-            heads = sorted(scripts.get_heads())
-            if len(heads) != 1:
-                raise RevisionError(f"relative revision {spelled} is ambiguous: the scripts have {len(heads)} heads")
-            start = heads[0]
+            script_heads = sorted(scripts.get_heads())
+            if len(script_heads) != 1:
+                raise RevisionError(
+                    f"relative revision {spelled} is ambiguous: the scripts have {len(script_heads)} heads"
+                )
+            start = script_heads[0]
         elif anchor == "base":
             start = None
         else:

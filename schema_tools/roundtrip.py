@@ -30,7 +30,7 @@ from .display import escape, html_table, text_table
 from .errors import ConfigurationError, ConnectionFailed, MigrationFailed
 from .revisions import ancestors, first_line, parents
 from .runner import migrate, read_heads, run_alembic
-from .scratch import scratch_database
+from .scratch import prepare, scratch_database
 from .scripts import load_scripts
 from .seeding import EnumLabels, check_constraints, describe_error, enum_labels, normalize_check, seed, seed_tables
 from .settings import INTERNAL_TABLES, _normalize_default
@@ -437,6 +437,7 @@ class _Scratch:
         self.url = self._stack.enter_context(scratch_database(self.like))
         self.engine = create_sync_engine(self.url)
         self._stack.callback(self.engine.dispose)
+        prepare(self.config, self.url)  # the app's scratch-setup, for histories that start on its own tables
         self.heads = ()
 
     def close(self) -> None:

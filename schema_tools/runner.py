@@ -8,6 +8,7 @@ reaches another database, before it runs. Afterwards the database's version tabl
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import os
 import re
@@ -47,7 +48,7 @@ SYNC_TO_ASYNC = {
     "mariadb": "mariadb+aiomysql",
     "mariadb+pymysql": "mariadb+aiomysql",
 }
-_ASYNC_MARKERS = ("async_engine_from_config", "create_async_engine", "AsyncEngine", "asyncio.run(")
+_ASYNC_ENGINE_FACTORIES = frozenset({"async_engine_from_config", "create_async_engine"})
 _TIMEOUT_PARAMETER = {"psycopg": "connect_timeout", "psycopg2": "connect_timeout", "pymysql": "connect_timeout"}
 
 
@@ -57,14 +58,24 @@ def env_script(config: Config) -> Path:
 
 
 def env_is_async(config: Config) -> bool:
-    """True when env.py builds an async engine itself, so the URL handed to it needs an async driver."""
+    """True when env.py builds an async engine itself, so the URL handed to it needs an async driver.
+
+    Read from env.py's code: a call to async_engine_from_config() or create_async_engine() (an unused import
+    does not count). This repository's own env.py takes sync and async URLs alike.
+    """
     try:
         source = env_script(config).read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        tree = ast.parse(source)
+    except (OSError, SyntaxError, ValueError):
         return False
-    if "schema_tools.environment" in source:  # ours takes sync and async URLs alike
+    if "schema_tools.environment" in source:
         return False
-    return any(marker in source for marker in _ASYNC_MARKERS)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in _ASYNC_ENGINE_FACTORIES:
+                return True
+    return False
 
 
 def url_for_env(url: URL, *, asynchronous: bool, timeout: float) -> URL:
@@ -112,7 +123,7 @@ def firewall(intended: Identity, on_version: VersionHook | None = None) -> Itera
     """
     watch = _Watch(intended)
 
-    def check(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+    def refuse_foreign(conn: Connection) -> None:
         record = conn.connection
         found = record.info.get("schema_tools.identity")
         if not isinstance(found, Identity):
@@ -125,15 +136,33 @@ def firewall(intended: Identity, on_version: VersionHook | None = None) -> Itera
             watch.created_files.append(Path(found.database))
         raise EnvironmentMismatch(f"refused a statement on {found}: the command was run for {intended}")
 
+    def check(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        refuse_foreign(conn)
+
+    def on_connect(conn: Connection) -> None:
+        """Refuse a foreign database as soon as env.py connects to it: an env.py that opens every engine
+        before migrating (Alembic's multidb template) is stopped before it runs anything on any of them."""
+        record = conn.connection
+        asked = not isinstance(record.info.get("schema_tools.identity"), Identity)
+        try:
+            refuse_foreign(conn)
+        except EnvironmentMismatch:
+            conn.close()
+            raise
+        if asked and record.dbapi_connection is not None:  # the identity query opened a DBAPI transaction
+            record.dbapi_connection.rollback()  # (psycopg): end it, so the connection is as new
+
     def after(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
         if on_version is not None and _VERSION_WRITE.match(statement):
             on_version(conn)
 
+    event.listen(Engine, "engine_connect", on_connect)
     event.listen(Engine, "before_cursor_execute", check)
     event.listen(Engine, "after_cursor_execute", after)
     try:
         yield watch
     finally:
+        event.remove(Engine, "engine_connect", on_connect)
         event.remove(Engine, "before_cursor_execute", check)
         event.remove(Engine, "after_cursor_execute", after)
 

@@ -55,8 +55,21 @@ def upgraded_database(
         url = _server_database(server)
     else:
         url = sa.make_url(f"sqlite:///{_scratch_dir() / name}")
+    prepare(cfg, url)
     migrate(cfg, url, "upgrade", revision)
     return url.render_as_string(hide_password=False)
+
+
+def prepare(config: Config, url: str | sa.URL) -> None:
+    """Run the app's scratch-setup on a new, empty scratch database, as its own tools would before migrating."""
+    project = project_of(config)
+    if not project.scratch_setup:
+        return
+    engine = create_sync_engine(url)
+    try:
+        project.prepare_scratch(engine)
+    finally:
+        engine.dispose()
 
 
 _SERVER_DATABASES: list[tuple[sa.URL, str]] = []
