@@ -1062,14 +1062,13 @@ def _run_tool(
     """Run a client tool with a wall-clock limit; a failure is one line with every stderr line that says why."""
     tool = Path(argv[0]).name
     try:
-        result = subprocess.run(
+        result = _run_saying_waits(
             argv,
             env=_client_env(url, timeouts, env),
             stdin=stdin if stdin is not None else subprocess.DEVNULL,
             stdout=stdout,
-            stderr=subprocess.PIPE,
             timeout=timeouts.command,
-            check=False,
+            waiting=f"{tool} is still {doing}",
         )
     except subprocess.TimeoutExpired:
         raise BackupError(
@@ -1091,6 +1090,30 @@ def _run_tool(
             )
         raise BackupError(f"{tool} failed while {doing}: {reason}")
     return result.stdout if isinstance(result.stdout, bytes) else None
+
+
+WAIT_NOTICE_SECONDS = 5.0
+
+
+def _run_saying_waits(
+    argv: list[str], *, env: dict[str, str], stdin: Any, stdout: Any, timeout: float, waiting: str
+) -> subprocess.CompletedProcess[bytes]:
+    """subprocess.run with a wall-clock limit that says, once, what a run longer than a few seconds waits for."""
+    from .runner import say
+
+    with subprocess.Popen(argv, env=env, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE) as process:
+        deadline = time.monotonic() + timeout
+        try:
+            out, err = process.communicate(timeout=min(WAIT_NOTICE_SECONDS, timeout))
+        except subprocess.TimeoutExpired:
+            say(f"{waiting} after {WAIT_NOTICE_SECONDS:g}s (a lock another session holds? up to {timeout:g}s)")
+            try:
+                out, err = process.communicate(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
+                raise
+        return subprocess.CompletedProcess(argv, process.returncode, out, err)
 
 
 def _stderr_reason(stderr: bytes, url: URL | None) -> str:

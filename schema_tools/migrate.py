@@ -22,7 +22,7 @@ from .guard import Verdict, judge
 from .lock import migration_lock
 from .revisions import Step, expected_heads, resolve
 from .runner import Movement as _Movement
-from .runner import current_heads, describe_url, env_script, migrate, moved, opened, read_heads
+from .runner import current_heads, describe_url, env_script, migrate, moved, opened, read_heads, say, statement_watch
 from .scripts import load_scripts
 
 Progress = Callable[[str], None]
@@ -154,7 +154,11 @@ def _run(
             f"{len(heads)} heads ({', '.join(heads)}): merge them first with "
             f"'alembic merge -m \"merge heads\" {' '.join(heads)}'"
         )
-    with opened(parsed) as connection, migration_lock(connection, project.lock_timeout, progress=progress):
+    with (
+        statement_watch(progress or say),
+        opened(parsed) as connection,
+        migration_lock(connection, project.lock_timeout, progress=progress),
+    ):
         current = current_heads(connection)
         if connection.in_transaction():
             connection.rollback()

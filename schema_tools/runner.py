@@ -111,6 +111,7 @@ def _foreign_message(watch: _Watch, config: Config) -> str:
 
 
 VersionHook = Callable[[Connection], None]
+WAIT_NOTICE_SECONDS = 5.0
 _VERSION_WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[`\"]?alembic_version\b", re.IGNORECASE)
 
 
@@ -165,6 +166,85 @@ def firewall(intended: Identity, on_version: VersionHook | None = None) -> Itera
         event.remove(Engine, "engine_connect", on_connect)
         event.remove(Engine, "before_cursor_execute", check)
         event.remove(Engine, "after_cursor_execute", after)
+
+
+def _backend_pid(conn: Connection) -> int | None:
+    """The PostgreSQL server process behind a psycopg connection (to ask what blocks it), else None."""
+    if conn.dialect.name != "postgresql":
+        return None
+    info = getattr(conn.connection.dbapi_connection, "info", None)
+    pid = getattr(info, "backend_pid", None)
+    return pid if isinstance(pid, int) else None
+
+
+_BLOCKERS = (
+    "SELECT a.pid, a.state, left(a.query, 80), string_agg(DISTINCT l.relation::regclass::text, ', ') "
+    "FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid AND l.granted AND l.relation IS NOT NULL "
+    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+    "WHERE a.pid = ANY(pg_blocking_pids(%(pid)s)) GROUP BY a.pid, a.state, a.query"
+)
+
+
+def _blocker(url: URL, pid: int) -> str:
+    """Which sessions block PostgreSQL backend `pid`, and the tables they hold: what a migration waits for."""
+    try:
+        engine = create_sync_engine(url)
+        try:
+            with engine.connect() as connection:
+                rows = connection.exec_driver_sql(_BLOCKERS, {"pid": pid}).all()
+        finally:
+            engine.dispose()
+    except Exception:  # a best effort: the generic notice is still said
+        return ""
+    parts = [
+        f"blocked by session {row[0]} ({row[1]}: {' '.join(str(row[2]).split())})"
+        + (f", which holds {row[3]}" if row[3] else "")
+        for row in rows
+    ]
+    return "; ".join(parts)
+
+
+@contextmanager
+def statement_watch(on_wait: Callable[[str], None] | None) -> Iterator[None]:
+    """While active, a statement (on any engine in this process) that runs longer than a few seconds is named
+    once through `on_wait`: a wait on another session's lock says what it waits for instead of hanging mute."""
+    if on_wait is None:
+        yield
+        return
+    running: dict[int, tuple[float, str, Any, int | None]] = {}
+    stop = threading.Event()
+
+    def started(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        running[threading.get_ident()] = (time.monotonic(), statement, conn.engine.url, _backend_pid(conn))
+
+    def finished(*_: Any) -> None:
+        running.pop(threading.get_ident(), None)
+
+    def watchdog() -> None:
+        said: set[tuple[float, str]] = set()
+        while not stop.wait(0.5):
+            for begun, statement, url, pid in list(running.values()):
+                waited = time.monotonic() - begun
+                if waited >= WAIT_NOTICE_SECONDS and (begun, statement) not in said:
+                    said.add((begun, statement))
+                    shown = " ".join(statement.split())[:80]
+                    blocker = _blocker(url, pid) if pid is not None else ""
+                    why = blocker or "waiting for a lock another session holds, or a long rewrite"
+                    on_wait(f"still running after {waited:.0f}s: {shown} ({why}; Ctrl-C stops it)")
+
+    event.listen(Engine, "before_cursor_execute", started)
+    event.listen(Engine, "after_cursor_execute", finished)
+    event.listen(Engine, "handle_error", finished)
+    thread = threading.Thread(target=watchdog, name="schema-tools-watchdog", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        event.remove(Engine, "before_cursor_execute", started)
+        event.remove(Engine, "after_cursor_execute", finished)
+        event.remove(Engine, "handle_error", finished)
 
 
 def _remove_empty_files(paths: list[Path], started: float) -> None:
@@ -295,6 +375,7 @@ def run_alembic(
     *,
     share_connection: bool = True,
     on_version: VersionHook | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> T:
     """Run `action(config)` (an alembic.command call) through the app's env.py on `url`, and only there.
 
@@ -309,7 +390,7 @@ def run_alembic(
             connection.commit()
         started = time.time()
         shared = connection if share_connection else None
-        with firewall(intended, on_version) as watch, _handed_over(config, parsed, shared):
+        with statement_watch(on_wait), firewall(intended, on_version) as watch, _handed_over(config, parsed, shared):
             try:
                 result = _call(lambda: action(config))
                 if connection.in_transaction():
@@ -347,7 +428,13 @@ def read_heads(url: str | URL) -> tuple[str, ...]:
 
 
 def migrate(
-    config: Config, url: str | URL, direction: str, target: str, *, on_version: VersionHook | None = None
+    config: Config,
+    url: str | URL,
+    direction: str,
+    target: str,
+    *,
+    on_version: VersionHook | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Movement:
     """Upgrade or downgrade `url` to `target` through env.py in one Alembic run (as `alembic upgrade` does),
     then check that the version table moved as planned."""
@@ -363,7 +450,7 @@ def migrate(
         else:
             command.downgrade(cfg, targets[0] if targets else "base")
 
-    run_alembic(config, url, action, on_version=on_version)
+    run_alembic(config, url, action, on_version=on_version, on_wait=on_wait)
     after = read_heads(url)
     if set(after) != set(expected):
         raise MigrationFailed(

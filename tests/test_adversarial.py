@@ -407,3 +407,25 @@ def test_reprs_results_and_exception_chains_never_hold_a_password(postgres_url: 
         with admin.connect() as connection:
             connection.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
         admin.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("guarded", [True, False], ids=["judging", "migrating"])
+def test_a_wait_on_another_sessions_lock_says_what_it_waits_for(postgres_url: sa.URL, guarded: bool) -> None:
+    upgrade_database(postgres_url, "2aefc3d92de3")
+    url = postgres_url.render_as_string(hide_password=False)
+    argv = [str(EXECUTABLE), "upgrade", "--url", url, "--no-backup", *([] if guarded else ["--allow-data-loss"])]
+    holder = sa.create_engine(postgres_url, poolclass=NullPool)
+    with holder.connect() as connection:
+        connection.exec_driver_sql("LOCK TABLE audit_logs IN ACCESS EXCLUSIVE MODE")  # held until rollback
+        process = subprocess.Popen(argv, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(8)
+        connection.rollback()
+    out, err = process.communicate(timeout=120)
+    holder.dispose()
+    assert process.returncode == 0, err
+    if guarded:  # the guard copies the schema first: pg_dump waits for the table's lock
+        assert "pg_dump is still copying the schema after 5s" in err, err
+    else:
+        waiting = [line for line in err.splitlines() if "still running after" in line]
+        assert waiting and "audit_logs" in waiting[0] and "lock" in waiting[0], err
