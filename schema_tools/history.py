@@ -188,8 +188,14 @@ def merge(message: str = "merge heads", *, config: Any = None, rev_id: str | Non
 
 
 def branch(message: str, parent: str, *, config: Any = None, rev_id: str | None = None) -> Path:
-    """Write an empty revision on top of `parent` even when it is not a head: a second line of history."""
+    """Write an empty revision on top of `parent` (an id, or relative like head-1) even when it is not a head:
+    a second line of history."""
+    from .revisions import resolve
+
     cfg = config if config is not None else alembic_config()
+    resolved = resolve(load_scripts(cfg), (), parent, "upgrade")
+    if len(resolved) != 1:
+        raise ConfigurationError(f"branch needs one parent revision, and {parent!r} names {len(resolved)}")
     with _quiet_if_asked(cfg):
-        script = command.revision(cfg, message, head=parent, splice=True, rev_id=rev_id)
+        script = command.revision(cfg, message, head=resolved[0], splice=True, rev_id=rev_id)
     return Path(script.path)
