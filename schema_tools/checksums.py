@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from .config import alembic_config, project_of
+from .config import alembic_config, display_path, project_of
 from .connect import read_only_connection
 from .display import escape, html_table, text_table
 from .errors import RevisionError
@@ -142,13 +142,6 @@ def _oldest_first(files: dict[str, RevisionFile]) -> list[str]:
     return placed
 
 
-def _display_path(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:  # version_locations outside the project: show the path as it is
-        return str(path)
-
-
 def verify(url: Any = None, *, config: Any = None) -> VerifyReport:
     """Compare the checksums recorded at apply time with the revision files now (read-only).
 
@@ -187,5 +180,5 @@ def verify(url: Any = None, *, config: Any = None) -> VerifyReport:
             status = UNRECORDED
         else:
             status = OK if file_checksum(item.path) == recorded[revision] else EDITED
-        checks.append(RevisionCheck(revision, status, _display_path(item.path, project.root) if item else ""))
+        checks.append(RevisionCheck(revision, status, display_path(item.path, project.root) if item else ""))
     return VerifyReport(describe(target), tuple(checks))

@@ -163,6 +163,14 @@ class Project:
         return paths
 
 
+def display_path(path: str | os.PathLike[str], root: Path) -> str:
+    """A path as shown to the user: relative to the app's folder when inside it, else as it is."""
+    try:
+        return str(Path(path).relative_to(root))
+    except ValueError:  # version_locations outside the app's folder, say
+        return str(path)
+
+
 def resolve_sqlite_path(url: URL, base: Path) -> URL:
     """A SQLite URL whose relative file path is taken relative to `base`; other URLs unchanged."""
     if url.get_backend_name() != "sqlite":

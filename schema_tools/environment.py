@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -129,24 +128,9 @@ def _run_locked(context: Any, connection: Connection, target_metadata: sa.MetaDa
 
 def _run_coroutine(coroutine_factory: Callable[[], Any]) -> None:
     """asyncio.run, also from inside a running loop (Jupyter, pytest-asyncio) by using a worker thread."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        asyncio.run(coroutine_factory())
-        return
-    failure: list[BaseException] = []
+    from .runner import off_the_running_loop
 
-    def worker() -> None:
-        try:
-            asyncio.run(coroutine_factory())
-        except BaseException as exc:  # re-raised in the caller's thread
-            failure.append(exc)
-
-    thread = threading.Thread(target=worker, name="alembic-async-migrations")
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
+    off_the_running_loop(lambda: asyncio.run(coroutine_factory()))
 
 
 def _run_async(context: Any, engine: AsyncEngine, target_metadata: sa.MetaData, dispose: bool) -> None:

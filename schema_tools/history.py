@@ -15,7 +15,7 @@ from alembic import command
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from .config import project_of
+from .config import display_path, project_of
 from .connect import read_only_connection, sqlite_path, sync_url
 from .errors import ConfigurationError, SchemaToolsError
 from .graphviz import render_svg
@@ -135,7 +135,7 @@ def history(url: Any = None, *, config: Any = None) -> History:
                 is_branch_point=revision.is_branch_point,
                 is_merge=revision.is_merge_point,
                 is_current=current is not None and revision.revision in current,
-                path=_display_path(revision.path, root.parent) if revision.path else "",
+                path=display_path(revision.path, root.parent) if revision.path else "",
             )
         )
     return History(tuple(nodes), heads, current)
@@ -151,13 +151,6 @@ def _database(url: Any, config: Any) -> Any:
         return None
     path = sqlite_path(sync_url(configured)) if configured.get_backend_name() == "sqlite" else None
     return None if path is not None and not path.is_file() else configured
-
-
-def _display_path(path: str, root: Path) -> str:
-    try:
-        return str(Path(path).relative_to(root))
-    except ValueError:  # version_locations outside the project folder
-        return str(path)
 
 
 def heads(*, config: Any = None) -> tuple[str, ...]:

@@ -311,7 +311,7 @@ def _in_running_loop() -> bool:
     return True
 
 
-def _call(action: Callable[[], T]) -> T:
+def off_the_running_loop(action: Callable[[], T]) -> T:
     """Run `action` here, or on a worker thread when this thread runs an event loop (Jupyter): an async
     env.py calls asyncio.run(), which refuses to start inside a running loop."""
     if not _in_running_loop():
@@ -392,7 +392,7 @@ def run_alembic(
         shared = connection if share_connection else None
         with statement_watch(on_wait), firewall(intended, on_version) as watch, _handed_over(config, parsed, shared):
             try:
-                result = _call(lambda: action(config))
+                result = off_the_running_loop(lambda: action(config))
                 if connection.in_transaction():
                     connection.commit()
             except BaseException:
