@@ -6,7 +6,6 @@ drift and tables the app created outside Alembic included, at any history length
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import subprocess
 import tempfile
@@ -71,7 +70,7 @@ def _clone_postgres(source: URL, target: URL) -> None:
     timeouts = Timeouts.from_env()
     try:
         tools = _require_tools("postgresql")
-        psql = _require_psql()
+        psql = tools["psql"]
         dump = _run_tool(
             [tools["pg_dump"], "--schema-only", "--no-owner", "--no-privileges", "--no-comments",
              f"--lock-wait-timeout={int(timeouts.lock * 1000)}", f"--dbname={_pg_conninfo(source, timeouts)}"],
@@ -137,13 +136,6 @@ def _without_public_schema(dump: bytes) -> bytes:
     """pg_dump may create the public schema, which every new database already has."""
     lines = [line for line in dump.splitlines(keepends=True) if not line.startswith(b"CREATE SCHEMA public;")]
     return b"".join(lines)
-
-
-def _require_psql() -> str:
-    found = shutil.which("psql")
-    if found is None:
-        raise CloneFailed("psql not found on PATH: install it ('apt-get install postgresql-client')")
-    return found
 
 
 def _bytes_stdin(data: bytes) -> IO[bytes]:

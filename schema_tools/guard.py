@@ -32,6 +32,7 @@ from sqlalchemy.engine import URL, Connection
 from .changes import DATA_LOSS, type_text
 from .connect import create_sync_engine, parse_url, sync_url
 from .errors import EnvironmentMismatch
+from .lint import flatten_ops
 from .revisions import Step, ancestors, first_line, lookup, parents
 from .risk import classify_type_change
 from .settings import INTERNAL_TABLES
@@ -218,17 +219,6 @@ def read_operations(script: Script, direction: str, dialect: str, config: Config
     return tuple(recorded)
 
 
-def flatten(operations: tuple[Any, ...] | list[Any]) -> list[tuple[str | None, Any]]:
-    """(table, op) for every operation, with ModifyTableOps opened up."""
-    pairs: list[tuple[str | None, Any]] = []
-    for operation in operations:
-        if isinstance(operation, ops.ModifyTableOps):
-            pairs.extend((operation.table_name, sub) for sub in operation.ops)
-        else:
-            pairs.append((getattr(operation, "table_name", None), operation))
-    return pairs
-
-
 def _type(value: Any) -> Any:
     """Alembic accepts a type class (sa.TEXT) where an instance is meant: compare instances."""
     return value() if isinstance(value, type) else value
@@ -237,7 +227,7 @@ def _type(value: Any) -> Any:
 def losses_of_operations(operations: tuple[Any, ...]) -> tuple[str, ...]:
     """Drops and narrowing type changes among recorded operations."""
     found = []
-    for table, operation in flatten(operations):
+    for table, operation in flatten_ops(operations):
         if isinstance(operation, ops.DropTableOp):
             found.append(f"drops table {operation.table_name}")
         elif isinstance(operation, ops.DropColumnOp):
@@ -256,7 +246,7 @@ def losses_of_operations(operations: tuple[Any, ...]) -> tuple[str, ...]:
 def needs_effect(operations: tuple[Any, ...]) -> str | None:
     """Why a plain revision's operations still cannot tell what it destroys: a type change with no existing_type
     (only the database knows the type it changes from)."""
-    for table, operation in flatten(operations):
+    for table, operation in flatten_ops(operations):
         if isinstance(operation, ops.AlterColumnOp) and operation.modify_type is not None:
             if operation.existing_type is None:
                 return f"alter_column {table}.{operation.column_name} changes the type without existing_type"
@@ -573,15 +563,3 @@ def judge(
                 step.revision, step.message, direction, found.judged_by, found.losses, reason
             )
     return tuple(verdicts[step.revision] for step in steps)
-
-
-def judge_revision(config: Config, revision: str, direction: str, like: str | URL | None = None) -> Verdict:
-    """One revision on its own (lint): read when plain, else measured on a scratch database at its parent."""
-    scripts = ScriptDirectory.from_config(config)
-    script = lookup(scripts, revision)
-    step = Step(script.revision, first_line(script.doc))
-    below = parents(script)
-    start: tuple[str, ...] = below if direction == "upgrade" else (script.revision,)
-    final: tuple[str, ...] = (script.revision,) if direction == "upgrade" else below
-    target = like if like is not None else "sqlite://"
-    return judge(config, target, start, [step], direction, final, clone=False)[0]

@@ -177,7 +177,7 @@ def merge(message: str = "merge heads", *, config: Any = None, rev_id: str | Non
         raise ConfigurationError(f"nothing to merge: there is a single head ({', '.join(current_heads) or 'none'})")
     with _quiet_if_asked(cfg):
         script = command.merge(cfg, "heads", message=message, rev_id=rev_id)
-    return Path(script.path)
+    return _written(script)
 
 
 def branch(message: str, parent: str, *, config: Any = None, rev_id: str | None = None) -> Path:
@@ -191,4 +191,12 @@ def branch(message: str, parent: str, *, config: Any = None, rev_id: str | None 
         raise ConfigurationError(f"branch needs one parent revision, and {parent!r} names {len(resolved)}")
     with _quiet_if_asked(cfg):
         script = command.revision(cfg, message, head=resolved[0], splice=True, rev_id=rev_id)
-    return Path(script.path)
+    return _written(script)
+
+
+def _written(script: Any) -> Path:
+    """The file Alembic wrote (it returns a Script, or a list of them for several branches)."""
+    first = script[0] if isinstance(script, list) else script
+    if first is None:
+        raise ConfigurationError("Alembic wrote no revision file")
+    return Path(first.path)

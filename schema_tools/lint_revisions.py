@@ -80,7 +80,7 @@ def lint_revisions(
     results = []
     with read_only_connection(target) if target is not None else nullcontext(None) as connection:
         for script in chosen_scripts:
-            findings, _ = _rule_findings(script, direction, chosen, connection, config)
+            findings = _rule_findings(script, direction, chosen, connection, config)
             verdict = read[script.revision]
             message = first_line(script.doc)
             if verdict.judged_by == OPERATIONS:
@@ -99,15 +99,14 @@ def lint_revision(
     return lint_revisions(config, [revision], direction, url=url, dialect=dialect)[0]
 
 
-def _rule_findings(
-    script: Any, direction: str, dialect: str, connection: Any, config: Config
-) -> tuple[tuple[Finding, ...], str | None]:
-    """The lint rules over what the function does when read offline (None error), or why it cannot be read."""
+def _rule_findings(script: Any, direction: str, dialect: str, connection: Any, config: Config) -> tuple[Finding, ...]:
+    """The lint rules over what the function does when read offline; none when it cannot be read (only its
+    measured effect judges it then)."""
     try:
         recorded = read_operations(script, direction, dialect, config)
-    except Exception as error:  # it needs the database: only its effect can judge it
-        return (), f"reading it offline raised {type(error).__name__}: {' '.join(str(error).split())[:160]}"
-    return lint_ops(ops.UpgradeOps(ops=list(recorded)), LintContext(dialect, connection)), None
+    except Exception:  # it needs the database to run: read_verdict has already said why
+        return ()
+    return lint_ops(ops.UpgradeOps(ops=list(recorded)), LintContext(dialect, connection))
 
 
 def _measure(config: Config, chosen: list[Any], direction: str, target: Any) -> dict[str, Verdict]:

@@ -22,8 +22,9 @@ from .guard import Verdict, judge
 from .lock import migration_lock
 from .revisions import Step, expected_heads, resolve
 from .runner import Movement as _Movement
-from .runner import current_heads, describe_url, env_script, migrate, moved, opened, read_heads, say, statement_watch
+from .runner import current_heads, env_script, migrate, moved, opened, read_heads, say, statement_watch
 from .scripts import load_scripts
+from .sources import describe
 
 Progress = Callable[[str], None]
 
@@ -145,7 +146,7 @@ def _run(
     cfg = config if isinstance(config, Config) else alembic_config(config, quiet=True)
     project = project_of(cfg)
     parsed = sync_url(project.database_url(url))
-    label = describe_url(parsed)
+    label = describe(parsed)
     backend = "mysql" if parsed.get_backend_name() == "mariadb" else parsed.get_backend_name()
     scripts = load_scripts(cfg)
     heads = sorted(scripts.get_heads())
@@ -168,9 +169,10 @@ def _run(
         steps = moved(scripts, current, final, direction)
         if not steps:
             return MigrationReport(direction, label, backend, current, (), None)
-        empty = not current and not catalog_state(connection)
+        start_state = catalog_state(connection)  # the guard works on a copy and the backup only reads
         if connection.in_transaction():
             connection.rollback()
+        empty = not current and not start_state
         # The backup folder is checked before judging: a wrong --backup-dir fails at once, not after the guard ran.
         directory = _backup_dir(parsed, cfg, backup_dir) if take_backup and not empty else None
         verdicts: tuple[Verdict, ...] = ()
@@ -187,9 +189,6 @@ def _run(
                     "back up and pass allow_data_loss=True (--allow-data-loss)"
                 )
         made = _take_backup(parsed, directory) if directory is not None else None
-        start_state = catalog_state(connection)
-        if connection.in_transaction():
-            connection.rollback()
         snapshots: dict[tuple[str, ...], State] = {current: start_state}
         messages = {step.revision: step.message for step in steps}
 

@@ -253,8 +253,14 @@ def _shown(attribute: str, value: Any) -> str:
 
 
 def _keyed(
-    kind: str, table: str, before: dict[Any, Any], after: dict[Any, Any], show: Callable[[Any], str]
+    kind: str,
+    table: str,
+    before: dict[Any, Any],
+    after: dict[Any, Any],
+    show: Callable[[Any], str],
+    differences: Callable[[Any, Any], list[str]] | None = None,
 ) -> list[str]:
+    """Objects of one kind left behind, missing, or changed (each difference named when `differences` is given)."""
     parts = []
     for key in sorted(set(before) | set(after), key=repr):
         label = f"{kind} {show(key)} on {table}"
@@ -263,25 +269,21 @@ def _keyed(
         elif key not in after:
             parts.append(f"{label} missing")
         elif before[key] != after[key]:
-            parts.append(f"{label}: before {before[key]}, after {after[key]}")
+            found = (
+                differences(before[key], after[key]) if differences else [f"before {before[key]}, after {after[key]}"]
+            )
+            parts.extend(f"{label}: {difference}" for difference in found)
     return parts
 
 
-def _index_changes(table: str, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    parts = []
-    for name in sorted(set(before) | set(after), key=str):
-        label = f"index {name} on {table}"
-        if name not in before:
-            parts.append(f"{label} left behind")
-        elif name not in after:
-            parts.append(f"{label} missing")
-        else:
-            (old_columns, old_unique), (new_columns, new_unique) = before[name], after[name]
-            if old_columns != new_columns:
-                parts.append(f"{label}: columns before {_listing(old_columns)}, after {_listing(new_columns)}")
-            if old_unique != new_unique:
-                parts.append(f"{label}: unique before {_yes_no(old_unique)}, after {_yes_no(new_unique)}")
-    return parts
+def _index_differences(old: tuple[Any, bool], new: tuple[Any, bool]) -> list[str]:
+    (old_columns, old_unique), (new_columns, new_unique) = old, new
+    found = []
+    if old_columns != new_columns:
+        found.append(f"columns before {_listing(old_columns)}, after {_listing(new_columns)}")
+    if old_unique != new_unique:
+        found.append(f"unique before {_yes_no(old_unique)}, after {_yes_no(new_unique)}")
+    return found
 
 
 def _table_changes(table: str, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
@@ -308,7 +310,7 @@ def _table_changes(table: str, before: dict[str, Any], after: dict[str, Any]) ->
         return f"{_listing(key[0])} -> {key[1]}{_listing(key[2])}"
 
     parts += _keyed("foreign key", table, before["foreign keys"], after["foreign keys"], foreign_key)
-    parts += _index_changes(table, before["indexes"], after["indexes"])
+    parts += _keyed("index", table, before["indexes"], after["indexes"], str, _index_differences)
     parts += _keyed("unique constraint", table, before["unique constraints"], after["unique constraints"], str)
     parts += _keyed("check constraint", table, before["check constraints"], after["check constraints"], str)
     return parts
@@ -644,7 +646,8 @@ def enum_hints(config: Config, revisions: list[Script], dialect: str) -> dict[tu
     without create_constraint is a bare VARCHAR, and a revision reading a value outside its labels fails."""
     from alembic.operations import ops
 
-    from .guard import flatten, read_operations, why_dynamic
+    from .guard import read_operations, why_dynamic
+    from .lint import flatten_ops as flatten
 
     metadatas: list[sa.MetaData] = []
     try:

@@ -34,6 +34,7 @@ from .errors import EnvironmentMismatch, MigrationFailed
 from .identity import Identity, identity_of, identity_of_dbapi
 from .revisions import Step, between, expected_heads, resolve
 from .settings import VERSION_TABLE
+from .sources import describe
 
 T = TypeVar("T")
 
@@ -454,7 +455,7 @@ def migrate(
     after = read_heads(url)
     if set(after) != set(expected):
         raise MigrationFailed(
-            f"env.py ({env_script(config)}) ran, but {describe_url(url)} is at {', '.join(after) or 'base'}, "
+            f"env.py ({env_script(config)}) ran, but {describe(url)} is at {', '.join(after) or 'base'}, "
             f"not {', '.join(expected) or 'base'} as planned: check that env.py migrates the URL it is given"
         )
     return Movement(direction, before, after, tuple(moved(scripts, before, after, direction)))
@@ -472,15 +473,6 @@ def _exists(url: str | URL) -> bool:
     parsed = sync_url(parse_url(url))
     path = sqlite_path(parsed) if parsed.get_backend_name() == "sqlite" else None
     return path is None or path.is_file()
-
-
-def describe_url(url: str | URL) -> str:
-    """A short label for messages: a SQLite file's name, or the masked URL."""
-    parsed = parse_url(url)
-    path = sqlite_path(parsed) if parsed.get_backend_name() == "sqlite" else None
-    if path is not None:
-        return f"sqlite:///{path.name}"
-    return mask_url(parsed)
 
 
 def say(message: str) -> None:

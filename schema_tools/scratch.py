@@ -77,33 +77,51 @@ _SERVER_DATABASES: list[tuple[sa.URL, str]] = []
 
 def _server_database(server: sa.URL) -> sa.URL:
     """A new empty database on `server`, dropped when the process exits."""
-    name = f"st_lab_{uuid.uuid4().hex[:12]}"
-    admin = create_sync_engine(server).execution_options(isolation_level="AUTOCOMMIT")
-    quote = admin.dialect.identifier_preparer.quote
-    charset = " CHARACTER SET utf8mb4" if server.get_backend_name() in ("mysql", "mariadb") else ""
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"CREATE DATABASE {quote(name)}{charset}")
-    finally:
-        admin.dispose()
-    _SERVER_DATABASES.append((server, name))
-    return server.set(database=name)
+    url = _create_database(server, "st_lab")
+    _SERVER_DATABASES.append((server, url.database or ""))
+    return url
 
 
 @atexit.register
 def _drop_server_databases() -> None:
     for server, name in _SERVER_DATABASES:
-        admin = create_sync_engine(server).execution_options(isolation_level="AUTOCOMMIT")
         try:
-            with admin.connect() as connection:
-                force = " WITH (FORCE)" if server.get_backend_name() == "postgresql" else ""
-                connection.exec_driver_sql(
-                    f"DROP DATABASE IF EXISTS {admin.dialect.identifier_preparer.quote(name)}{force}"
-                )
+            _drop_database(server, name)
         except Exception:  # the server went away: nothing left to clean here
             pass
-        finally:
-            admin.dispose()
+
+
+def _create_database(server: sa.URL, prefix: str) -> sa.URL:
+    """CREATE DATABASE <prefix>_<random> on `server`; a refusal is one line saying the user may not."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_sync_engine(server).execution_options(isolation_level="AUTOCOMMIT")
+    charset = " CHARACTER SET utf8mb4" if server.get_backend_name() in ("mysql", "mariadb") else ""
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"CREATE DATABASE {admin.dialect.identifier_preparer.quote(name)}{charset}")
+    except sa.exc.DBAPIError as error:
+        text = str(getattr(error, "orig", error)).lower()
+        if "permission denied" in text or "access denied" in text or "(1044" in text:
+            raise ConnectionFailed(
+                f"cannot create a scratch database on {server.host or 'the server'}: the user may not CREATE "
+                "DATABASE; grant it, or run against a server where it may"
+            ) from None
+        raise explain_connect_error(error, server) from None
+    finally:
+        admin.dispose()
+    return server.set(database=name)
+
+
+def _drop_database(server: sa.URL, name: str) -> None:
+    admin = create_sync_engine(server).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            force = " WITH (FORCE)" if server.get_backend_name() == "postgresql" else ""
+            connection.exec_driver_sql(
+                f"DROP DATABASE IF EXISTS {admin.dialect.identifier_preparer.quote(name)}{force}"
+            )
+    finally:
+        admin.dispose()
 
 
 def copy_sqlite(source: Path, target: Path) -> None:
@@ -167,31 +185,11 @@ def scratch_database(like: str | sa.URL | None = None) -> Iterator[sa.URL]:
         with tempfile.TemporaryDirectory(prefix="schema_tools_scratch_") as directory:
             yield sa.make_url(f"sqlite:///{Path(directory) / 'scratch.db'}")
         return
-    name = f"st_scratch_{uuid.uuid4().hex[:12]}"
-    admin = create_sync_engine(url).execution_options(isolation_level="AUTOCOMMIT")
-    quote = admin.dialect.identifier_preparer.quote
+    scratch = _create_database(url, "st_scratch")
     try:
-        with admin.connect() as connection:
-            charset = " CHARACTER SET utf8mb4" if backend in ("mysql", "mariadb") else ""
-            connection.exec_driver_sql(f"CREATE DATABASE {quote(name)}{charset}")
-    except sa.exc.DBAPIError as error:
-        admin.dispose()
-        text = str(getattr(error, "orig", error)).lower()
-        if "permission denied" in text or "access denied" in text or "(1044" in text:
-            raise ConnectionFailed(
-                f"cannot create a scratch database on {url.host or 'the server'}: the user may not CREATE "
-                "DATABASE; grant it, or run against a server where it may"
-            ) from None
-        raise explain_connect_error(error, url) from None
-    try:
-        yield url.set(database=name)
+        yield scratch
     finally:
-        try:
-            with admin.connect() as connection:
-                force = " WITH (FORCE)" if backend == "postgresql" else ""
-                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote(name)}{force}")
-        finally:
-            admin.dispose()
+        _drop_database(url, scratch.database or "")
 
 
 def scratch_project(config: Config | None = None) -> Config:
