@@ -169,10 +169,9 @@ def _run(
         steps = moved(scripts, current, final, direction)
         if not steps:
             return MigrationReport(direction, label, backend, current, (), None)
-        start_state = catalog_state(connection)  # the guard works on a copy and the backup only reads
+        empty = not current and not catalog_state(connection)  # read only for a database without a revision
         if connection.in_transaction():
             connection.rollback()
-        empty = not current and not start_state
         # The backup folder is checked before judging: a wrong --backup-dir fails at once, not after the guard ran.
         directory = _backup_dir(parsed, cfg, backup_dir) if take_backup and not empty else None
         verdicts: tuple[Verdict, ...] = ()
@@ -189,6 +188,9 @@ def _run(
                     "back up and pass allow_data_loss=True (--allow-data-loss)"
                 )
         made = _take_backup(parsed, directory) if directory is not None else None
+        start_state = catalog_state(connection)  # the schema before the run, for the failure report
+        if connection.in_transaction():
+            connection.rollback()
         snapshots: dict[tuple[str, ...], State] = {current: start_state}
         messages = {step.revision: step.message for step in steps}
 
