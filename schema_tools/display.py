@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
 
 RISK_COLOURS = {"safe": "#1a7f37", "may-fail": "#9a6700", "data-loss": "#cf222e"}
 RISK_BACKGROUNDS = {"safe": "#dafbe1", "may-fail": "#fff8c5", "data-loss": "#ffebe9"}
@@ -22,7 +21,7 @@ STYLE = (
 )
 
 
-def text_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A fixed-width table with a header rule; None shows as an empty cell."""
     cells = [[("" if value is None else str(value)) for value in row] for row in rows]
     widths = [len(h) for h in headers]
@@ -35,7 +34,7 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join([line, rule, *body])
 
 
-def escape(value: Any) -> str:
+def escape(value: object) -> str:
     """HTML-escape a cell; None is empty."""
     return "" if value is None else html.escape(str(value))
 

@@ -13,11 +13,13 @@ _FORMATTER = HtmlFormatter(noclasses=True, style="default", nowrap=False)
 
 
 def highlight_python(code: str) -> str:
-    return highlight(code, PythonLexer(), _FORMATTER)
+    """Python as inline-styled HTML."""
+    return str(highlight(code, PythonLexer(), _FORMATTER))
 
 
 def highlight_sql(code: str) -> str:
-    return highlight(code, SqlLexer(), _FORMATTER)
+    """SQL as inline-styled HTML."""
+    return str(highlight(code, SqlLexer(), _FORMATTER))
 
 
 @dataclass(frozen=True)

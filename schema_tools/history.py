@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import html
 import io
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pydot
 from alembic import command
+from alembic.config import Config
 from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from alembic.script import Script, ScriptDirectory
 
 from .config import display_path, project_of
-from .connect import read_only_connection, sqlite_path, sync_url
-from .errors import ConfigurationError, SchemaToolsError
+from .connect import Source, read_only_connection, sqlite_path, sync_url
+from .dialects import backend_of
+from .errors import ConfigurationError, GraphvizMissing, SchemaToolsError
 from .graphviz import render_svg
+from .revisions import resolve
 from .scripts import load_scripts
 from .settings import VERSION_TABLE, alembic_config
 
@@ -103,14 +105,16 @@ class History:
             self._cache["svg"] = render_svg(self.to_dot())
         return self._cache["svg"]
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+    def _repr_mimebundle_(
+        self, include: Collection[str] | None = None, exclude: Collection[str] | None = None
+    ) -> dict[str, str]:
         try:
             return {"image/svg+xml": self.svg(), "text/plain": self.summary}
-        except SchemaToolsError as error:  # no Graphviz: the text summary and the fix, not an exception
+        except GraphvizMissing as error:  # no Graphviz: the text summary and the fix, not an exception
             return {"text/plain": f"{self.summary}\n{error}"}
 
 
-def history(url: Any = None, *, config: Any = None) -> History:
+def history(url: Source | None = None, *, config: Config | None = None) -> History:
     """The revision graph; with `url`, the database's current revision is marked (read-only)."""
     cfg = config if config is not None else alembic_config()
     script = load_scripts(cfg)
@@ -141,7 +145,7 @@ def history(url: Any = None, *, config: Any = None) -> History:
     return History(tuple(nodes), heads, current)
 
 
-def _database(url: Any, config: Any) -> Any:
+def _database(url: Source | None, config: Config) -> Source | None:
     """The database to mark: `url`, else the app's configured one when it is set and exists (else none)."""
     if url is not None:
         return url
@@ -149,18 +153,18 @@ def _database(url: Any, config: Any) -> Any:
         configured = project_of(config).database_url()
     except SchemaToolsError:
         return None
-    path = sqlite_path(sync_url(configured)) if configured.get_backend_name() == "sqlite" else None
+    path = sqlite_path(sync_url(configured)) if backend_of(configured).file_based else None
     return None if path is not None and not path.is_file() else configured
 
 
-def heads(*, config: Any = None) -> tuple[str, ...]:
+def heads(*, config: Config | None = None) -> tuple[str, ...]:
     """The scripts' head revisions."""
     cfg = config if config is not None else alembic_config()
     return tuple(sorted(ScriptDirectory.from_config(cfg).get_heads()))
 
 
 @contextmanager
-def _quiet_if_asked(config: Any) -> Iterator[None]:
+def _quiet_if_asked(config: Config) -> Iterator[None]:
     """Alembic prints post-write hook progress even when quiet; keep it out of notebooks that asked for quiet."""
     if config.messaging_opts.get("quiet"):
         with redirect_stdout(io.StringIO()):
@@ -169,7 +173,7 @@ def _quiet_if_asked(config: Any) -> Iterator[None]:
         yield
 
 
-def merge(message: str = "merge heads", *, config: Any = None, rev_id: str | None = None) -> Path:
+def merge(message: str = "merge heads", *, config: Config | None = None, rev_id: str | None = None) -> Path:
     """Write a merge revision joining all heads (alembic merge); refuses when there is a single head."""
     cfg = config if config is not None else alembic_config()
     current_heads = heads(config=cfg)
@@ -180,11 +184,9 @@ def merge(message: str = "merge heads", *, config: Any = None, rev_id: str | Non
     return _written(script)
 
 
-def branch(message: str, parent: str, *, config: Any = None, rev_id: str | None = None) -> Path:
+def branch(message: str, parent: str, *, config: Config | None = None, rev_id: str | None = None) -> Path:
     """Write an empty revision on top of `parent` (an id, or relative like head-1) even when it is not a head:
     a second line of history."""
-    from .revisions import resolve
-
     cfg = config if config is not None else alembic_config()
     resolved = resolve(load_scripts(cfg), (), parent, "upgrade")
     if len(resolved) != 1:
@@ -194,7 +196,7 @@ def branch(message: str, parent: str, *, config: Any = None, rev_id: str | None 
     return _written(script)
 
 
-def _written(script: Any) -> Path:
+def _written(script: Script | list[Script | None] | None) -> Path:
     """The file Alembic wrote (it returns a Script, or a list of them for several branches)."""
     first = script[0] if isinstance(script, list) else script
     if first is None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
-from ..erd import erd
+from ..diff import diff
+from ..drawing import Diagram, Drawable, erd
+from ..settings import load_metadata
+from ..sources import SchemaSource
 from .common import EXIT_OK, add_metadata
 
 
@@ -14,7 +16,7 @@ def _names(text: str | None) -> list[str] | None:
     return [name.strip() for name in text.split(",") if name.strip()] if text else None
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "erd",
         help="draw an ER diagram (.svg, .png, .dot or .mmd)",
@@ -41,17 +43,14 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    source: SchemaSource | Drawable | Diagram
     if args.diff:
-        from ..diff import diff
-
-        source: Any = diff(args.metadata, args.target)
+        source = diff(args.metadata, args.target)
     elif args.url:
         source = args.url
     elif args.revision:
         source = args.revision
     else:
-        from ..settings import load_metadata
-
         source = load_metadata(args.metadata)
     diagram = erd(
         source,

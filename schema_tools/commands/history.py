@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
+from ..history import history
 from .common import EXIT_OK, add_config, config_of
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("history", help="the revision graph: heads, branch points, merges, current")
     parser.add_argument("--url", help="mark this database's current revision (default: the app's database, if set)")
     add_config(parser)
@@ -19,8 +19,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..history import history
-
     result = history(args.url, config=config_of(args))
     text = result.svg() if args.format == "svg" else str(result)
     if args.output:

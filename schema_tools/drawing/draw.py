@@ -1,0 +1,187 @@
+"""erd() and ERDiagram: pick a builder for the source, narrow the Diagram, and render it on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Protocol, TypedDict, runtime_checkable
+
+import pydot
+
+from ..errors import ConfigurationError, GraphvizMissing
+from ..graphviz import render, render_svg
+from ..sources import SchemaSource, describe, desired_schema
+from .dot import RANKDIRS, Style, dot_graph
+from .filters import select
+from .from_schema import diagram_of_metadata
+from .mermaid import to_mermaid
+from .model import Diagram, Edge, TableView
+
+_COUNT_LABELS = {
+    "+tables": "+{} table{}",
+    "-tables": "-{} table{}",
+    "+columns": "+{} column{}",
+    "-columns": "-{} column{}",
+    "~columns": "~{} column{}",
+}
+
+
+class ErdOptions(TypedDict, total=False):
+    """erd()'s keyword options, for callers that pass them on (SchemaDiff.erd)."""
+
+    tables: Iterable[str] | None
+    exclude: Iterable[str] | None
+    focus: str | Iterable[str] | None
+    depth: int
+    show_types: bool
+    show_indexes: bool
+    rankdir: str
+    changed_only: bool | None
+
+
+@runtime_checkable
+class Drawable(Protocol):
+    """Anything that hands over its own Diagram (a SchemaDiff does): erd() needs no import of it."""
+
+    def diagram(self) -> Diagram: ...
+
+
+@dataclass(frozen=True)
+class ERDiagram:
+    """An ER diagram: shows as SVG in Jupyter, saves as .svg/.png/.dot/.mmd, exports Mermaid."""
+
+    title: str
+    tables: tuple[TableView, ...]
+    edges: tuple[Edge, ...]
+    diff_mode: bool = False
+    show_types: bool = True
+    show_indexes: bool = False
+    rankdir: str = "LR"
+    _svg_cache: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    # -- facts ---------------------------------------------------------------------------------------
+
+    @property
+    def model(self) -> Diagram:
+        """What is drawn, without how."""
+        return Diagram(self.title, self.tables, self.edges, self.diff_mode)
+
+    @property
+    def style(self) -> Style:
+        return Style(self.show_types, self.show_indexes, self.rankdir)
+
+    @property
+    def table_names(self) -> tuple[str, ...]:
+        return tuple(table.name for table in self.tables)
+
+    def counts(self) -> dict[str, int]:
+        """Added, removed and changed tables and columns (all zero outside a diff)."""
+        return self.model.counts()
+
+    @property
+    def summary(self) -> str:
+        """A stable one-line description: the text/plain form of the diagram."""
+        n_tables, n_edges = len(self.tables), len(self.edges)
+        text = f"ER diagram: {n_tables} table{'s' * (n_tables != 1)}, {n_edges} relationship{'s' * (n_edges != 1)}"
+        if self.diff_mode:
+            parts = [_COUNT_LABELS[k].format(v, "s" * (v != 1)) for k, v in self.counts().items() if v]
+            text += "; " + (", ".join(parts) if parts else "no changes")
+        return text
+
+    def __repr__(self) -> str:
+        return f"<ERDiagram {self.summary}>"
+
+    # -- rendering -----------------------------------------------------------------------------------
+
+    @cached_property
+    def graph(self) -> pydot.Dot:
+        """The pydot graph, nodes and edges in name order so that output never churns."""
+        return dot_graph(self.model, self.style)
+
+    def to_dot(self) -> str:
+        """Graphviz DOT source."""
+        return str(self.graph.to_string())
+
+    def svg(self) -> str:
+        """The diagram as SVG text, byte-identical for the same input (no version comment, no ids)."""
+        if "svg" not in self._svg_cache:
+            self._svg_cache["svg"] = render_svg(self.to_dot())
+        return self._svg_cache["svg"]
+
+    def png(self) -> bytes:
+        return render(self.to_dot(), "png")
+
+    def to_mermaid(self) -> str:
+        """Mermaid `erDiagram` text (GitHub and JupyterLab 4.1+ render it); diff status shows as comments."""
+        return to_mermaid(self.model)
+
+    def _repr_mimebundle_(
+        self, include: Collection[str] | None = None, exclude: Collection[str] | None = None
+    ) -> dict[str, str]:
+        # No text/html: JupyterLab would show it instead of the SVG.
+        try:
+            return {"image/svg+xml": self.svg(), "text/plain": self.summary}
+        except GraphvizMissing as error:
+            return {"text/plain": f"{self.summary}\n{error}"}
+
+    def save(self, path: str | Path) -> Path:
+        """Write .svg, .png, .dot or .mmd, chosen by the file's suffix."""
+        target = Path(path)
+        suffix = target.suffix.lower()
+        if suffix == ".svg":
+            target.write_text(self.svg())
+        elif suffix == ".png":
+            target.write_bytes(self.png())
+        elif suffix in (".dot", ".gv"):
+            target.write_text(self.to_dot())
+        elif suffix in (".mmd", ".mermaid"):
+            target.write_text(self.to_mermaid())
+        else:
+            raise ConfigurationError(
+                f"cannot save an ER diagram as {suffix or 'a file without suffix'}: use .svg, .png, .dot or .mmd"
+            )
+        return target
+
+
+def diagram_of(source: SchemaSource | Drawable | Diagram) -> Diagram:
+    """The whole Diagram of a source: a Diagram as it is, a Drawable's own, else its schema read once."""
+    if isinstance(source, Diagram):
+        return source
+    if isinstance(source, Drawable):
+        return source.diagram()
+    return diagram_of_metadata(desired_schema(source), describe(source) if source is not None else "models")
+
+
+def erd(
+    source: SchemaSource | Drawable | Diagram = None,
+    *,
+    tables: Iterable[str] | None = None,
+    exclude: Iterable[str] | None = None,
+    focus: str | Iterable[str] | None = None,
+    depth: int = 1,
+    show_types: bool = True,
+    show_indexes: bool = False,
+    rankdir: str = "LR",
+    changed_only: bool | None = None,
+) -> ERDiagram:
+    """An ER diagram of models (default), a MetaData, a live database, a revision id, or a SchemaDiff.
+
+    Reading a database is read-only and reflects into a fresh MetaData; the caller's MetaData is never
+    changed. `focus` keeps one table (or several) and its neighbours `depth` foreign keys away. For a diff,
+    `changed_only` (default: on above 25 tables) keeps the changed tables and their neighbours.
+    """
+    if rankdir not in RANKDIRS:
+        raise ConfigurationError(f"rankdir must be LR, RL, TB or BT, not {rankdir!r}")
+    whole = diagram_of(source)
+    shown = select(whole, tables=tables, exclude=exclude, focus=focus, depth=depth, changed=changed_only)
+    return ERDiagram(
+        title=shown.title,
+        tables=shown.tables,
+        edges=shown.edges,
+        diff_mode=shown.diff_mode,
+        show_types=show_types,
+        show_indexes=show_indexes or shown.diff_mode,
+        rankdir=rankdir,
+    )

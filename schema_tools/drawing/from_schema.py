@@ -1,0 +1,90 @@
+"""Build a Diagram from a MetaData (models, a reflected database, or the schema at a revision)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import MetaData
+
+from ..changes import fk_target
+from .model import SAME, ColumnView, Diagram, Edge, IndexView, Status, TableView
+
+
+def type_text(column: sa.Column[Any]) -> str:
+    """The column's type in the default dialect's spelling, or its class name when that cannot compile it."""
+    try:
+        return str(column.type.compile())
+    except Exception:  # a dialect-specific type the default dialect cannot compile
+        return type(column.type).__name__.upper()
+
+
+def fk_columns(table: sa.Table) -> set[str]:
+    """The names of the columns that take part in a foreign key."""
+    return {element.parent.name for fk in table.foreign_key_constraints for element in fk.elements}
+
+
+def _unique_sets(table: sa.Table) -> set[tuple[str, ...]]:
+    sets = {tuple(c.name for c in table.primary_key.columns)}
+    sets |= {tuple(c.name for c in con.columns) for con in table.constraints if isinstance(con, sa.UniqueConstraint)}
+    sets |= {tuple(c.name for c in ix.columns) for ix in table.indexes if ix.unique}
+    return sets
+
+
+def index_views(table: sa.Table, status: Status = SAME) -> list[IndexView]:
+    """Indexes by name, then unique constraints by name, each as one line of text."""
+    views = []
+    for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
+        columns = tuple(c.name for c in index.columns)
+        text = f"{'UNIQUE' if index.unique else 'INDEX'} {index.name} ({', '.join(columns)})"
+        views.append(IndexView(text, index.name, columns, status))
+    uniques = (c for c in table.constraints if isinstance(c, sa.UniqueConstraint))
+    for constraint in sorted(uniques, key=lambda c: str(c.name or "")):
+        columns = tuple(c.name for c in constraint.columns)
+        text = f"UNIQUE {constraint.name or ''} ({', '.join(columns)})".replace("  ", " ")
+        views.append(IndexView(text, None if constraint.name is None else str(constraint.name), columns, status))
+    return views
+
+
+def column_view(
+    column: sa.Column[Any], foreign: set[str], status: Status = SAME, before: str | None = None
+) -> ColumnView:
+    return ColumnView(
+        name=column.name,
+        type=type_text(column),
+        nullable=bool(column.nullable),
+        primary_key=bool(column.primary_key),
+        foreign_key=column.name in foreign,
+        status=status,
+        before=before,
+    )
+
+
+def table_view(table: sa.Table, status: Status = SAME) -> TableView:
+    """The whole table in one status (a table that a diff adds or removes, or any table outside a diff)."""
+    foreign = fk_columns(table)
+    columns = tuple(column_view(c, foreign, status) for c in table.columns)
+    return TableView(table.name, columns, tuple(index_views(table, status)), status)
+
+
+def edges_of(table: sa.Table, status: Status = SAME) -> list[Edge]:
+    """The table's foreign keys, in the table's order; unique when the child columns are a key of their own."""
+    unique_sets = _unique_sets(table)
+    edges = []
+    for fk in table.foreign_key_constraints:
+        referred, referred_columns = fk_target(fk)
+        columns = tuple(element.parent.name for element in fk.elements)
+        nullable = any(table.c[name].nullable for name in columns if name in table.c)
+        name = None if fk.name is None else str(fk.name)
+        edges.append(
+            Edge(table.name, columns, referred, referred_columns, nullable, columns in unique_sets, status, name)
+        )
+    return edges
+
+
+def diagram_of_metadata(metadata: MetaData, title: str) -> Diagram:
+    """Every table and foreign key of the MetaData, in name order; the MetaData is only read."""
+    names = sorted(metadata.tables)
+    tables = tuple(table_view(metadata.tables[name]) for name in names)
+    edges = tuple(edge for name in names for edge in edges_of(metadata.tables[name]))
+    return Diagram(title, tables, edges)
