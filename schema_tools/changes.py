@@ -9,8 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-SAFE, MAY_FAIL, DATA_LOSS = "safe", "may-fail", "data-loss"
-RISKS = (SAFE, MAY_FAIL, DATA_LOSS)
+from .rules.verdict import DATA_LOSS, MAY_FAIL, RISKS, SAFE, Verdict
+
+__all__ = ["DATA_LOSS", "KINDS", "MAY_FAIL", "RISKS", "SAFE", "Change"]
 
 # Kinds as Alembic names them in compare_metadata's output, in the order a reader wants them.
 KINDS = (
@@ -52,6 +53,8 @@ class Change:
     reason: str = ""
     # The raw diff tuple from compare_metadata, for callers that need the SQLAlchemy objects.
     raw: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    # Every rule's verdict on this change, worst first (schema_tools.rules); `risk` and `reason` are the worst's.
+    verdicts: tuple[Verdict, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def object_type(self) -> str:
@@ -142,6 +145,9 @@ def _index_text(index: sa.Index) -> str:
     return f"{'UNIQUE ' if index.unique else ''}INDEX ({columns})"
 
 
+_CONSTRAINT_WORDS = {"CheckConstraint": "CHECK", "PrimaryKeyConstraint": "PRIMARY KEY"}
+
+
 def fk_target(fk: sa.ForeignKeyConstraint) -> tuple[str, tuple[str, ...]]:
     """(referred table, referred columns) without resolving the table, which may not be in the MetaData."""
     targets = [element.target_fullname.rsplit(".", 1) for element in fk.elements]
@@ -158,55 +164,86 @@ def _fk_text(fk: sa.ForeignKeyConstraint) -> str:
     return text
 
 
+def _added_or_removed(kind: str, text: str) -> tuple[str | None, str | None]:
+    """(before, after): an add has only an after, a remove only a before."""
+    return (None, text) if kind.startswith("add_") else (text, None)
+
+
+def _table_change(diff: tuple[Any, ...], dialect: Dialect | None) -> Change:
+    table = diff[1]
+    before, after = _added_or_removed(diff[0], f"{len(table.columns)} columns")
+    return Change(diff[0], table.name, table.name, before, after, tuple(c.name for c in table.columns), raw=diff)
+
+
+def _column_change(diff: tuple[Any, ...], dialect: Dialect | None) -> Change:
+    kind, _schema, table_name, column = diff
+    before, after = _added_or_removed(kind, column_text(column, dialect))
+    return Change(kind, table_name, column.name, before, after, (column.name,), raw=diff)
+
+
+def _modified_text(kind: str, value: Any, dialect: Dialect | None) -> str | None:
+    """How a modify_* change shows its before and after values."""
+    if kind == "modify_type":
+        return type_text(value, dialect)
+    if kind == "modify_nullable":
+        return "NULL" if value else "NOT NULL"
+    if kind == "modify_default":
+        return default_text(value)
+    return None if value is None else str(value)
+
+
+def _modify_change(diff: tuple[Any, ...], dialect: Dialect | None) -> Change:
+    kind, _schema, table_name, column_name, _existing, old, new = diff
+    before, after = _modified_text(kind, old, dialect), _modified_text(kind, new, dialect)
+    return Change(kind, table_name, column_name, before, after, (column_name,), raw=diff)
+
+
+def _index_change(diff: tuple[Any, ...], dialect: Dialect | None) -> Change:
+    index = diff[1]
+    before, after = _added_or_removed(diff[0], _index_text(index))
+    columns = tuple(getattr(expr, "name", str(expr)) for expr in index.expressions)
+    return Change(diff[0], index.table.name, index.name, before, after, columns, raw=diff)
+
+
+def _constraint_change(diff: tuple[Any, ...], dialect: Dialect | None) -> Change:
+    constraint = diff[1]
+    columns = _constraint_columns(constraint)
+    word = _CONSTRAINT_WORDS.get(type(constraint).__name__, "UNIQUE")
+    before, after = _added_or_removed(diff[0], f"{word} ({', '.join(columns)})")
+    return Change(diff[0], constraint.table.name, constraint.name, before, after, columns, raw=diff)
+
+
+def _fk_change(diff: tuple[Any, ...], dialect: Dialect | None) -> Change:
+    fk = diff[1]
+    before, after = _added_or_removed(diff[0], _fk_text(fk))
+    return Change(diff[0], fk.table.name, fk.name, before, after, tuple(fk.column_keys), raw=diff)
+
+
+def _table_comment_change(diff: tuple[Any, ...], dialect: Dialect | None) -> Change:
+    table = diff[1]
+    return Change(diff[0], table.name, table.name, diff[2] if len(diff) > 2 else None, table.comment, raw=diff)
+
+
+_BUILDERS = {
+    "add_table": _table_change,
+    "remove_table": _table_change,
+    "add_column": _column_change,
+    "remove_column": _column_change,
+    "add_index": _index_change,
+    "remove_index": _index_change,
+    "add_constraint": _constraint_change,
+    "remove_constraint": _constraint_change,
+    "add_fk": _fk_change,
+    "remove_fk": _fk_change,
+    "add_table_comment": _table_comment_change,
+    "remove_table_comment": _table_comment_change,
+}
+
+
 def change_from_diff(diff: tuple[Any, ...], dialect: Dialect | None) -> Change:
-    """One Change from one flattened compare_metadata tuple."""
+    """One Change from one flattened compare_metadata tuple; a kind schema-tools does not know keeps its tuple."""
     kind = diff[0]
-    if kind in ("add_table", "remove_table"):
-        table = diff[1]
-        text = f"{len(table.columns)} columns"
-        return Change(
-            kind,
-            table.name,
-            table.name,
-            None if kind == "add_table" else text,
-            text if kind == "add_table" else None,
-            tuple(c.name for c in table.columns),
-            raw=diff,
-        )
-    if kind in ("add_column", "remove_column"):
-        _, _schema, table_name, column = diff
-        text = column_text(column, dialect)
-        before, after = (None, text) if kind == "add_column" else (text, None)
-        return Change(kind, table_name, column.name, before, after, (column.name,), raw=diff)
-    if kind.startswith("modify_"):
-        _, _schema, table_name, column_name, _existing, old, new = diff
-        if kind == "modify_type":
-            before, after = type_text(old, dialect), type_text(new, dialect)
-        elif kind == "modify_nullable":
-            before, after = ("NULL" if old else "NOT NULL"), ("NULL" if new else "NOT NULL")
-        elif kind == "modify_default":
-            before, after = default_text(old), default_text(new)
-        else:
-            before, after = old, new
-        return Change(kind, table_name, column_name, before, after, (column_name,), raw=diff)
-    if kind in ("add_index", "remove_index"):
-        index = diff[1]
-        text = _index_text(index)
-        before, after = (None, text) if kind == "add_index" else (text, None)
-        columns = tuple(getattr(expr, "name", str(expr)) for expr in index.expressions)
-        return Change(kind, index.table.name, index.name, before, after, columns, raw=diff)
-    if kind in ("add_constraint", "remove_constraint"):
-        constraint = diff[1]
-        columns = _constraint_columns(constraint)
-        text = f"UNIQUE ({', '.join(columns)})"
-        before, after = (None, text) if kind == "add_constraint" else (text, None)
-        return Change(kind, constraint.table.name, constraint.name, before, after, columns, raw=diff)
-    if kind in ("add_fk", "remove_fk"):
-        fk = diff[1]
-        text = _fk_text(fk)
-        before, after = (None, text) if kind == "add_fk" else (text, None)
-        return Change(kind, fk.table.name, fk.name, before, after, tuple(fk.column_keys), raw=diff)
-    if kind in ("add_table_comment", "remove_table_comment"):
-        table = diff[1]
-        return Change(kind, table.name, table.name, diff[2] if len(diff) > 2 else None, table.comment, raw=diff)
-    return Change(kind, None, None, None, repr(diff[1:]), raw=diff)
+    builder = _modify_change if kind.startswith("modify_") else _BUILDERS.get(kind)
+    if builder is None:
+        return Change(kind, None, None, None, repr(diff[1:]), raw=diff)
+    return builder(diff, dialect)

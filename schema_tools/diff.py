@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any, Unpack, overload
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import URL, Connection, Engine
 
 from .changes import KINDS, RISKS, Change, change_from_diff, flatten
 from .display import badge, escape, html_table, text_table
-from .risk import assess
+from .drawing import Diagram, ERDiagram, ErdOptions, diagram_of_changes, erd
+from .rules.catalog import assess
 from .settings import compare_options
 from .sources import SchemaSource, describe, desired_schema, open_database, reflect
 
@@ -95,10 +97,12 @@ class SchemaDiff(Sequence[Change]):
             "summary": self.summary(),
         }
 
-    def erd(self, **options: Any) -> Any:
-        """The diff drawn on an ER diagram (see schema_tools.erd)."""
-        from .erd import erd
+    def diagram(self) -> Diagram:
+        """The union of both schemas, each element marked by these changes: what erd() draws."""
+        return diagram_of_changes(self.changes, self.desired, self.current, f"{self.target} -> {self.source}")
 
+    def erd(self, **options: Unpack[ErdOptions]) -> ERDiagram:
+        """The diff drawn on an ER diagram (see schema_tools.drawing)."""
         return erd(self, **options)
 
     def _headline(self) -> str:
@@ -167,7 +171,7 @@ def compare(connection: Connection, desired: MetaData, *, only: Collection[str] 
     with warnings.catch_warnings():
         # FK cycles (Sakila's staff <-> store) only stop SQLAlchemy from sorting tables; the diff is unaffected.
         warnings.filterwarnings("ignore", message="Cannot correctly sort tables", category=sa_exc.SAWarning)
-        return compare_metadata(context, desired)
+        return list(compare_metadata(context, desired))
 
 
 def _narrowed(options: dict[str, Any], tables: frozenset[str]) -> dict[str, Any]:
@@ -200,13 +204,24 @@ def group_by_table(changes: Iterable[Change]) -> dict[str | None, list[Change]]:
     return groups
 
 
-def canonical_order(groups: dict[str | None, Sequence[Change]], desired: MetaData) -> list[Change]:
+def canonical_order(groups: Mapping[str | None, Sequence[Change]], desired: MetaData) -> list[Change]:
     """Alembic's order, made stable: created tables, then dropped ones, then altered ones, each by name.
 
     Alembic walks dropped tables in set order, which varies from process to process, and created ones
     in the order of all of metadata.sorted_tables (quadratic in the tables). Here created tables come in
     dependency order among themselves, then by name; everything else by name, as Alembic's altered ones.
     """
+    created, dropped, altered = _by_fate(groups)
+    if len(created) > 1:  # a created table follows the created tables it refers to; otherwise by name
+        created = _in_dependency_order(created, desired)
+    ordered: list[Change] = []
+    for table in [*created, *sorted(dropped, key=str), *sorted(altered, key=lambda name: (name is None, name or ""))]:
+        ordered.extend(groups[table])
+    return ordered
+
+
+def _by_fate(groups: Mapping[str | None, Sequence[Change]]) -> tuple[list[str | None], ...]:
+    """The tables with changes, split into created, dropped and altered."""
     created, dropped, altered = [], [], []
     for table, changes in groups.items():
         kinds = {change.kind for change in changes}
@@ -216,17 +231,16 @@ def canonical_order(groups: dict[str | None, Sequence[Change]], desired: MetaDat
             dropped.append(table)
         elif changes:
             altered.append(table)
-    if len(created) > 1:  # a created table follows the created tables it refers to; otherwise by name
-        by_name = {
-            table.name: table for table in (desired.tables.get(name or "") for name in created) if table is not None
-        }
-        ranked = sa.schema.sort_tables([by_name[name] for name in sorted(by_name)])
-        position = {table.name: index for index, table in enumerate(ranked)}
-        created.sort(key=lambda name: (position.get(name or "", len(position)), name or ""))
-    ordered: list[Change] = []
-    for table in [*created, *sorted(dropped, key=str), *sorted(altered, key=lambda name: (name is None, name or ""))]:
-        ordered.extend(groups[table])
-    return ordered
+    return created, dropped, altered
+
+
+def _in_dependency_order(created: list[str | None], desired: MetaData) -> list[str | None]:
+    """Created tables after the created tables they refer to, then by name."""
+    found = (desired.tables.get(name or "") for name in created)
+    by_name = {table.name: table for table in found if table is not None}
+    ranked = sa.schema.sort_tables([by_name[name] for name in sorted(by_name)])
+    position = {table.name: index for index, table in enumerate(ranked)}
+    return sorted(created, key=lambda name: (position.get(name or "", len(position)), name or ""))
 
 
 def changes_of(connection: Connection, raw: Iterable[Any]) -> list[Change]:
@@ -236,30 +250,30 @@ def changes_of(connection: Connection, raw: Iterable[Any]) -> list[Change]:
 
 def diff(
     source: SchemaSource = None,
-    target: SchemaSource = None,
+    database: str | URL | Engine | Connection | None = None,
     *,
-    config: Any = None,
+    config: Config | None = None,
     preflight: bool = True,
 ) -> SchemaDiff:
-    """Diff `source` (models by default; or a URL, Engine or revision id) against `target` (a live database).
+    """Diff `source` (models by default; or a URL, Engine or revision id) against `database` (a live database).
 
-    The target is opened read-only and never written; a revision id as either side is built in a
+    The database is opened read-only and never written; a revision id as either side is built in a
     scratch SQLite database. With `preflight`, may-fail risks are checked against the live rows.
     """
     desired = desired_schema(source, config=config)
-    with open_database(target, config=config) as connection:
+    with open_database(database, config=config) as connection:
         dialect = connection.dialect
         ordered = canonical_order(group_by_table(changes_of(connection, compare(connection, desired))), desired)
-        changes = assess(tuple(ordered), connection if preflight else None)
+        changes = assess(tuple(ordered), connection if preflight else None, connection.dialect.name)
 
     def load_current() -> MetaData:
-        with open_database(target, config=config) as connection:
+        with open_database(database, config=config) as connection:
             return reflect(connection)
 
     return SchemaDiff(
         changes=changes,
         source=describe(source) if source is not None else "models",
-        target=describe(target),
+        target=describe(database),
         dialect=dialect.name,
         desired=desired,
         _load_current=load_current,

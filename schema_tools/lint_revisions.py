@@ -9,17 +9,20 @@ from typing import Any
 from alembic.config import Config
 from alembic.operations import ops
 from alembic.script import ScriptDirectory
+from sqlalchemy.engine import URL
 
-from .config import project_of
-from .connect import read_only_connection, sync_url
+from .config import alembic_config, project_of
+from .connect import read_only_connection
+from .dialects import IN_MEMORY_URL, STRICTEST, backend_of
 from .guard import EFFECT, OPERATIONS, UNJUDGED, Verdict, measure, read_operations, read_verdict
 from .lint import ERROR, Finding, LintContext, findings_text, lint_ops
 from .revisions import Step, first_line, lookup, parents
 from .runner import read_heads
 
 GUARD_HINT = "if it is meant, back up and pass --allow-data-loss to upgrade/downgrade; else fix the revision"
-# Rules about destroyed data: for a revision judged by its effect, the measured losses replace them.
-LOSS_RULES = frozenset({"drop-table", "drop-column", "narrowing-type"})
+# Rules about destroyed data, and about what reading cannot tell: for a revision judged by its effect, the
+# measured losses replace them.
+LOSS_RULES = frozenset({"drop-table", "drop-column", "narrowing-type", "raw-sql"})
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,8 @@ def lint_revisions(
     scripts = ScriptDirectory.from_config(config)
     chosen_scripts = [lookup(scripts, revision) for revision in revisions]
     target = project_of(config).database_url(url) if url is not None else None
-    chosen = dialect or (sync_url(target).get_backend_name() if target is not None else "postgresql")
-    chosen = "mysql" if chosen == "mariadb" else chosen
+    backend = backend_of(dialect) if dialect else backend_of(target) if target is not None else STRICTEST
+    chosen = backend.name
     read = {script.revision: read_verdict(script, direction, chosen, config) for script in chosen_scripts}
     measured: dict[str, Verdict] = {}
     if any(verdict.judged_by == UNJUDGED for verdict in read.values()):
@@ -90,6 +93,30 @@ def lint_revisions(
             found = measured.get(script.revision) or verdict
             results.append(_from_verdict(script.revision, message, direction, found, findings, verdict.reason))
     return results
+
+
+def lint(
+    revision: str = "head",
+    *,
+    url: str | URL | None = None,
+    config: Config | str | None = None,
+    every: bool = False,
+    downgrade: bool = False,
+    dialect: str | None = None,
+) -> list[RevisionLint]:
+    """`schema-tools lint` as a verb: one revision (default the head), or `every` one from base to head.
+
+    Each is read offline when its operations tell everything, else measured on a scratch database; `url`
+    adds live counts, read-only.
+    """
+    chosen_config = alembic_config(config, quiet=True)
+    scripts = ScriptDirectory.from_config(chosen_config)
+    if every:
+        revisions = [script.revision for script in reversed(list(scripts.walk_revisions("base", "heads")))]
+    else:
+        revisions = [lookup(scripts, revision).revision]
+    direction = "downgrade" if downgrade else "upgrade"
+    return lint_revisions(chosen_config, revisions, direction, url=url, dialect=dialect)
 
 
 def lint_revision(
@@ -111,7 +138,7 @@ def _rule_findings(script: Any, direction: str, dialect: str, connection: Any, c
 
 def _measure(config: Config, chosen: list[Any], direction: str, target: Any) -> dict[str, Verdict]:
     steps = [Step(script.revision, first_line(script.doc)) for script in chosen]
-    like = target if target is not None else "sqlite://"
+    like = target if target is not None else IN_MEMORY_URL
     start: tuple[str, ...] = parents(chosen[0]) if direction == "upgrade" else (chosen[-1].revision,)
     final: tuple[str, ...] = (chosen[-1].revision,) if direction == "upgrade" else parents(chosen[0])
     if direction != "upgrade":

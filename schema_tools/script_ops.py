@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from alembic.config import Config
 from alembic.operations import ops
 from alembic.script import ScriptDirectory
 
+from .dialects import STRICTEST
+from .script_reading import read_operations
 from .settings import alembic_config
 
 
@@ -27,11 +30,9 @@ class RevisionOps:
 
 
 def revision_ops(
-    revision: str, *, config: Any = None, dialect: str = "postgresql", downgrade: bool = False
+    revision: str, *, config: Config | None = None, dialect: str = STRICTEST.name, downgrade: bool = False
 ) -> RevisionOps:
     """Record what `revision`'s upgrade() (or downgrade()) does, offline for `dialect`: no database is touched."""
-    from .guard import read_operations
-
     cfg = config if config is not None else alembic_config()
     script = ScriptDirectory.from_config(cfg).get_revision(revision)
     error = None
@@ -43,7 +44,7 @@ def revision_ops(
     return RevisionOps(script.revision, message, tuple(recorded), error)
 
 
-def all_revisions(config: Any = None) -> list[str]:
+def all_revisions(config: Config | None = None) -> list[str]:
     """Every revision id from base to head, oldest first."""
     cfg = config if config is not None else alembic_config()
     revisions = list(ScriptDirectory.from_config(cfg).walk_revisions("base", "heads"))

@@ -199,11 +199,22 @@ def test_drops_and_narrowing_are_data_loss_and_widening_is_safe(db_url: sa.URL) 
     desired.tables["users"].c.full_name.type = sa.String(20)
     desired.tables["bots"].c.description.type = sa.Text()
     desired.tables["bots"].c.exchange.type = sa.String(80)
+    offline = {(c.kind, c.name): c.risk for c in diff(desired, db_url, preflight=False)}
+    assert offline[("remove_table", "hyperopt_results")] == DATA_LOSS
+    assert offline[("modify_type", "full_name")] == DATA_LOSS, "without live rows a narrowing is data loss"
+    assert offline[("modify_type", "exchange")] == SAFE
+    # With live rows, a narrowing no current value exceeds may fail later, and one that cuts values is data loss.
+    fitting = {(c.kind, c.name): c for c in diff(desired, db_url)}
+    assert fitting[("modify_type", "full_name")].risk == MAY_FAIL
+    assert "no current value is affected" in fitting[("modify_type", "full_name")].reason
+    engine = sa.create_engine(db_url, poolclass=NullPool)
+    with engine.begin() as connection:
+        users = sa.table("users", sa.column("full_name"))
+        connection.execute(users.update().values(full_name="x" * 30))
+    engine.dispose()
     result = diff(desired, db_url)
-    risks = {(c.kind, c.name): c.risk for c in result}
-    assert risks[("remove_table", "hyperopt_results")] == DATA_LOSS
-    assert risks[("modify_type", "full_name")] == DATA_LOSS
-    assert risks[("modify_type", "exchange")] == SAFE
+    cut = next(c for c in result if c.key == ("modify_type", "users", "full_name"))
+    assert cut.risk == DATA_LOSS and "would not fit" in cut.reason, cut
     assert result.risk == DATA_LOSS
 
 

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from ..lint_revisions import lint
 from .common import EXIT_CHANGES, EXIT_OK, add_config, add_url, config_of
 
 
@@ -29,16 +30,14 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..lint_revisions import lint_revisions
-    from ..revisions import lookup
-    from ..script_ops import all_revisions
-    from ..scripts import load_scripts
-
-    config = config_of(args)
-    scripts = load_scripts(config)
-    revisions = all_revisions(config) if args.all else [lookup(scripts, args.revision or "head").revision]
-    direction = "downgrade" if args.downgrade else "upgrade"
-    reports = lint_revisions(config, revisions, direction, url=args.url, dialect=args.dialect)
+    reports = lint(
+        args.revision or "head",
+        url=args.url,
+        config=config_of(args),
+        every=args.all,
+        downgrade=args.downgrade,
+        dialect=args.dialect,
+    )
     if args.format == "json":
         json.dump([report.to_dict() for report in reports], sys.stdout, indent=2)
         sys.stdout.write("\n")
