@@ -8,15 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from alembic.config import Config
 from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from alembic.runtime.migration import MigrationInfo
+from alembic.script import Script, ScriptDirectory
+from sqlalchemy.engine import URL
 
 from .config import alembic_config, display_path, project_of
 from .connect import read_only_connection
 from .display import escape, html_table, text_table
 from .errors import RevisionError
+from .labels import describe
+from .runner import Movement, opened
 from .scripts import RevisionFile, read_files
-from .sources import describe
 
 TABLE = "schema_tools_applied"
 OK, EDITED, MISSING, UNRECORDED = "ok", "edited", "file missing", "not recorded"
@@ -34,7 +38,7 @@ def file_checksum(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes().replace(b"\r\n", b"\n")).hexdigest()
 
 
-def record_checksum(ctx: MigrationContext, step: Any, **_: Any) -> None:
+def record_checksum(ctx: MigrationContext, step: MigrationInfo, **_: Any) -> None:
     """on_version_apply callback: store the applied revision's checksum, or forget a reverted one."""
     connection = ctx.connection
     if connection is None:  # offline (--sql): nothing to record
@@ -42,7 +46,7 @@ def record_checksum(ctx: MigrationContext, step: Any, **_: Any) -> None:
     applied_table.create(connection, checkfirst=True)
     revision = step.up_revision_id
     connection.execute(applied_table.delete().where(applied_table.c.revision == revision))
-    if step.is_upgrade and step.up_revision is not None and step.up_revision.path:
+    if step.is_upgrade and isinstance(step.up_revision, Script) and step.up_revision.path:
         connection.execute(
             applied_table.insert().values(revision=revision, sha256=file_checksum(step.up_revision.path))
         )
@@ -86,14 +90,12 @@ class VerifyReport:
         return html_table(("revision", "status", "file"), rows, caption=escape(self._headline()))
 
 
-def record_movement(url: Any, scripts: ScriptDirectory, movement: Any) -> None:
+def record_movement(url: str | URL, scripts: ScriptDirectory, movement: Movement) -> None:
     """After a guarded run, record (or forget) the checksums of the revisions that moved.
 
     env.py files that call schema_tools record them inside each migration; stock env.py files don't,
     so the guarded upgrade records them afterwards from the version table's movement. Idempotent.
     """
-    from .runner import opened
-
     with opened(url, create=False) as connection:
         applied_table.create(connection, checkfirst=True)
         for step in movement.steps:
@@ -142,21 +144,8 @@ def _oldest_first(files: dict[str, RevisionFile]) -> list[str]:
     return placed
 
 
-def verify(url: Any = None, *, config: Any = None) -> VerifyReport:
-    """Compare the checksums recorded at apply time with the revision files now (read-only).
-
-    Refuses a database stamped with a revision no file has, and conflicting version rows: there is no
-    history to verify against then.
-    """
-    cfg = config if config is not None else alembic_config()
-    project = project_of(cfg)
-    target = project.database_url(url)
-    files = read_files(cfg)
-    with read_only_connection(target) as connection:
-        current = tuple(MigrationContext.configure(connection).get_current_heads())
-        recorded: dict[str, str] = {}
-        if sa.inspect(connection).has_table(TABLE):
-            recorded = dict(connection.execute(sa.select(applied_table.c.revision, applied_table.c.sha256)).all())
+def _refuse_unverifiable(files: dict[str, RevisionFile], current: tuple[str, ...], recorded: dict[str, str]) -> None:
+    """A stamp no file has, or conflicting version rows: there is no history to verify against."""
     unknown = [revision for revision in current if revision not in files and revision not in recorded]
     if unknown:
         raise RevisionError(
@@ -171,6 +160,24 @@ def verify(url: Any = None, *, config: Any = None) -> VerifyReport:
                 f"alembic_version has conflicting rows: {', '.join(clash)} is an ancestor of {revision}; "
                 f"keep only the newer one ('alembic stamp --purge {revision}')"
             )
+
+
+def verify(url: str | URL | None = None, *, config: Config | None = None) -> VerifyReport:
+    """Compare the checksums recorded at apply time with the revision files now (read-only).
+
+    Refuses a database stamped with a revision no file has, and conflicting version rows: there is no
+    history to verify against then.
+    """
+    cfg = config if config is not None else alembic_config()
+    project = project_of(cfg)
+    target = project.database_url(url)
+    files = read_files(cfg)
+    with read_only_connection(target) as connection:
+        current = tuple(MigrationContext.configure(connection).get_current_heads())
+        recorded: dict[str, str] = {}
+        if sa.inspect(connection).has_table(TABLE):
+            recorded = dict(connection.execute(sa.select(applied_table.c.revision, applied_table.c.sha256)).all())
+    _refuse_unverifiable(files, current, recorded)
     checks = []
     for revision in _applied(files, current, recorded):
         item = files.get(revision)

@@ -1,31 +1,39 @@
-"""What alembic/env.py runs: open the connection, make SQLite DDL transactional, and migrate safely."""
+"""What alembic/env.py runs: open the connection, make each migration atomic where the backend can, migrate safely."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
+from alembic.runtime.environment import EnvironmentContext
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from .checksums import record_checksum
+from .config import project_of, resolve_sqlite_path
 from .connect import is_async_url, parse_url, sync_url
+from .dialects import backend_of
+from .dialects.sqlite_ddl import ForeignKeyViolation
+from .event_loop import off_the_running_loop
+from .lock import migration_lock
+from .scripts import check_scripts
 from .settings import compare_options
 
+__all__ = [
+    "ForeignKeyViolation",
+    "database_url",
+    "run_migrations",
+    "run_migrations_offline",
+    "run_migrations_online",
+    "run_on_connection",
+]
 
-class ForeignKeyViolation(RuntimeError):
-    """A migration step left rows whose foreign keys point nowhere; the step is rolled back."""
 
-
-def database_url(context: Any) -> str | URL:
+def database_url(context: EnvironmentContext) -> str | URL:
     """The URL to migrate: config.attributes["url"] (programmatic), `-x url=...`, the app's URL variable
     ($DATABASE_URL unless [tool.schema-tools] names another), then alembic.ini's sqlalchemy.url."""
-    from .config import project_of, resolve_sqlite_path
-
     config = context.config
     project = project_of(config)
     if config.attributes.get("url"):
@@ -36,73 +44,21 @@ def database_url(context: Any) -> str | URL:
     return project.database_url()
 
 
-def _fk_check(connection: Connection) -> None:
-    rows = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-    if rows:
-        tables = sorted({f"{row[0]} -> {row[2]}" for row in rows})
-        raise ForeignKeyViolation(
-            f"{len(rows)} rows violate foreign keys after this migration ({', '.join(tables)}): step rolled back"
-        )
-
-
-@contextmanager
-def sqlite_transactional_ddl(connection: Connection) -> Iterator[Callable[..., None]]:
-    """Make pysqlite run each migration inside a real BEGIN..COMMIT, with foreign_keys OFF during it.
-
-    pysqlite autocommits DDL, so a failing migration would stay half-applied (SQLAlchemy's documented
-    recipe: isolation_level=None plus an explicit BEGIN). `PRAGMA foreign_keys` is ignored inside a
-    transaction, so it is switched off here, before BEGIN: with it on, a batch rebuild of a parent table
-    deletes every child row through ON DELETE CASCADE. Yields an on_version_apply callback that runs
-    `PRAGMA foreign_key_check` inside each migration's transaction, so a violating step is rolled back.
-    """
-    if connection.in_transaction():
-        connection.commit()
-    dbapi_connection = connection.connection.dbapi_connection
-    assert dbapi_connection is not None
-    previous_isolation = dbapi_connection.isolation_level
-    foreign_keys_were_on = bool(connection.exec_driver_sql("PRAGMA foreign_keys").scalar())
-    connection.commit()
-    dbapi_connection.isolation_level = None
-    connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
-    connection.commit()
-
-    def emit_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
-
-    event.listen(connection, "begin", emit_begin)
-    try:
-        yield lambda ctx, **_: _fk_check(ctx.connection)
-    finally:
-        event.remove(connection, "begin", emit_begin)
-        if connection.in_transaction():
-            connection.rollback()
-        if foreign_keys_were_on:
-            connection.exec_driver_sql("PRAGMA foreign_keys = ON")
-            connection.commit()
-        dbapi_connection.isolation_level = previous_isolation
-
-
-def _configure_and_run(context: Any, connection: Connection, target_metadata: sa.MetaData, **extra: Any) -> None:
-    from .checksums import record_checksum
-
-    options = compare_options(connection.dialect.name)
+def _configure_and_run(
+    context: EnvironmentContext, connection: Connection, target_metadata: sa.MetaData, **extra: Any
+) -> None:
     callbacks = [*extra.pop("on_version_apply", []), record_checksum]
     callbacks.extend(context.config.attributes.get("on_version_apply", []))
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        transaction_per_migration=True,
-        on_version_apply=callbacks,
-        **options,
-        **extra,
-    )
+    # Alembic takes a list of on_version_apply callbacks, though its annotation names one.
+    options: dict[str, Any] = {**compare_options(connection.dialect.name), **extra, "on_version_apply": callbacks}
+    context.configure(connection=connection, target_metadata=target_metadata, transaction_per_migration=True, **options)
     with context.begin_transaction():
         context.run_migrations()
 
 
-def run_on_connection(context: Any, connection: Connection, target_metadata: sa.MetaData) -> None:
-    """Migrate through `connection` holding the migration lock; on SQLite each migration is atomic and
-    foreign-key checked."""
+def run_on_connection(context: EnvironmentContext, connection: Connection, target_metadata: sa.MetaData) -> None:
+    """Migrate through `connection` holding the migration lock; where the backend needs it (SQLite) each
+    migration is made atomic and foreign-key checked."""
     attributes = context.config.attributes
     if attributes.get("external_transaction"):  # a draft's autogenerate inside the caller's read-only transaction
         _configure_and_run(context, connection, target_metadata)
@@ -110,30 +66,16 @@ def run_on_connection(context: Any, connection: Connection, target_metadata: sa.
     if attributes.get("migration_lock_held"):  # schema-tools' guarded upgrade took the lock for the whole run
         _run_locked(context, connection, target_metadata)
         return
-    from .lock import migration_lock
-
     with migration_lock(connection):
         _run_locked(context, connection, target_metadata)
 
 
-def _run_locked(context: Any, connection: Connection, target_metadata: sa.MetaData) -> None:
-    if connection.dialect.name == "sqlite":
-        with sqlite_transactional_ddl(connection) as fk_check:
-            _configure_and_run(
-                context, connection, target_metadata, transactional_ddl=True, on_version_apply=[fk_check]
-            )
-        return
-    _configure_and_run(context, connection, target_metadata)
+def _run_locked(context: EnvironmentContext, connection: Connection, target_metadata: sa.MetaData) -> None:
+    with backend_of(connection).migration_options(connection) as extra:
+        _configure_and_run(context, connection, target_metadata, **extra)
 
 
-def _run_coroutine(coroutine_factory: Callable[[], Any]) -> None:
-    """asyncio.run, also from inside a running loop (Jupyter, pytest-asyncio) by using a worker thread."""
-    from .runner import off_the_running_loop
-
-    off_the_running_loop(lambda: asyncio.run(coroutine_factory()))
-
-
-def _run_async(context: Any, engine: AsyncEngine, target_metadata: sa.MetaData, dispose: bool) -> None:
+def _run_async(context: EnvironmentContext, engine: AsyncEngine, target_metadata: sa.MetaData, dispose: bool) -> None:
     async def migrate() -> None:
         try:
             async with engine.connect() as connection:
@@ -143,19 +85,24 @@ def _run_async(context: Any, engine: AsyncEngine, target_metadata: sa.MetaData, 
             if dispose:
                 await engine.dispose()
 
-    _run_coroutine(migrate)
+    # asyncio.run, also from inside a running loop (Jupyter, pytest-asyncio), by using a worker thread.
+    off_the_running_loop(lambda: asyncio.run(migrate()))
 
 
-def run_migrations_online(context: Any, target_metadata: sa.MetaData, url: str | URL) -> None:
+def _run_sync(context: EnvironmentContext, engine: Engine, target_metadata: sa.MetaData) -> None:
+    with engine.connect() as connection:
+        run_on_connection(context, connection, target_metadata)
+        if connection.in_transaction():
+            connection.commit()
+
+
+def run_migrations_online(context: EnvironmentContext, target_metadata: sa.MetaData, url: str | URL) -> None:
     """Migrate a Connection or Engine from config.attributes["connection"], or else the URL (sync or async)."""
     connectable = context.config.attributes.get("connection")
     if isinstance(connectable, Connection):
         run_on_connection(context, connectable, target_metadata)
     elif isinstance(connectable, Engine):
-        with connectable.connect() as connection:
-            run_on_connection(context, connection, target_metadata)
-            if connection.in_transaction():
-                connection.commit()
+        _run_sync(context, connectable, target_metadata)
     elif isinstance(connectable, AsyncEngine):
         _run_async(context, connectable, target_metadata, dispose=False)
     elif isinstance(connectable, AsyncConnection):
@@ -165,15 +112,12 @@ def run_migrations_online(context: Any, target_metadata: sa.MetaData, url: str |
     else:
         engine = sa.create_engine(url, poolclass=NullPool)
         try:
-            with engine.connect() as connection:
-                run_on_connection(context, connection, target_metadata)
-                if connection.in_transaction():
-                    connection.commit()
+            _run_sync(context, engine, target_metadata)
         finally:
             engine.dispose()
 
 
-def run_migrations_offline(context: Any, target_metadata: sa.MetaData, url: str | URL) -> None:
+def run_migrations_offline(context: EnvironmentContext, target_metadata: sa.MetaData, url: str | URL) -> None:
     """Emit the migration SQL without connecting (`alembic upgrade --sql`), one transaction per migration."""
     parsed = sync_url(parse_url(url))
     dialect = parsed.get_backend_name()
@@ -183,20 +127,18 @@ def run_migrations_offline(context: Any, target_metadata: sa.MetaData, url: str 
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
         transaction_per_migration=True,
-        transactional_ddl=dialect in ("sqlite", "postgresql"),
+        transactional_ddl=backend_of(parsed).transactional_ddl,
         **compare_options(dialect),
     )
     with context.begin_transaction():
         context.run_migrations()
 
 
-def run_migrations(context: Any, target_metadata: sa.MetaData) -> None:
+def run_migrations(context: EnvironmentContext, target_metadata: sa.MetaData) -> None:
     """The whole of env.py's work: offline or online, for any backend and driver.
 
     config.attributes["target_metadata"] replaces the models' metadata, for programmatic autogenerate runs.
     """
-    from .scripts import check_scripts
-
     check_scripts(context.config)  # damaged revision files are named before any connection is opened
     target_metadata = context.config.attributes.get("target_metadata") or target_metadata
     url = database_url(context)

@@ -32,6 +32,10 @@ class UnknownDriver(ConfigurationError):
     """The URL names a dialect or driver that is not installed."""
 
 
+class UnsupportedBackend(ConfigurationError):
+    """The feature needs per-backend knowledge (a catalog query, a lock) that the URL's backend lacks."""
+
+
 class RevisionError(SchemaToolsError):
     """The revision scripts are broken: syntax, missing or duplicate ids, cycles, unknown stamps."""
 

@@ -4,82 +4,48 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Connection
 
+from .backup import Backup, backup
 from .catalog import State, catalog_state, state_changes
 from .checksums import record_movement
 from .config import alembic_config, project_of
 from .connect import mask_text, sqlite_path, sync_url
-from .display import escape, html_table, text_table
+from .dialects import backend_of
 from .errors import BackupError, DataLossRefused, MigrationFailed, MultipleHeads, RevisionError, SchemaToolsError
 from .guard import Verdict, judge
+from .handoff import env_script
+from .labels import describe
 from .lock import migration_lock
+from .migration_report import MigrationReport
 from .revisions import Step, expected_heads, resolve
-from .runner import Movement as _Movement
-from .runner import current_heads, env_script, migrate, moved, opened, read_heads, say, statement_watch
+from .runner import Movement, current_heads, migrate, moved, opened, read_heads, say
 from .scripts import load_scripts
-from .sources import describe
+from .status import _lookup, _refuse_conflicting_rows
+from .watchdog import statement_watch
+
+__all__ = ["MigrationReport", "downgrade", "env_script", "upgrade"]
 
 Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class MigrationReport:
-    """What a guarded upgrade or downgrade did, read from the version table; on failure, where it stopped."""
+class _Run:
+    """What one guarded run works on, fixed before it starts."""
 
     direction: str
-    database: str
+    target: str
+    config: Config
+    url: URL
+    label: str
     backend: str
-    start: tuple[str, ...]
-    steps: tuple[Step, ...]
-    backup: Any | None
-    ok: bool = True
-    failed_revision: str | None = None
-    error: str | None = None
-    at: tuple[str, ...] = ()
-    left_as: str = ""
-    persisted: tuple[str, ...] = field(default=(), repr=False)
-    verdicts: tuple[Verdict, ...] = field(default=(), repr=False)
-
-    def lines(self) -> list[str]:
-        verb = "applied" if self.direction == "upgrade" else "reverted"
-        out = [f"{self.direction} of {self.database}: {len(self.steps)} revision(s) {verb}"]
-        if self.backup is not None:
-            out.append(f"backup: {_backup_label(self.backup)}")
-        if not self.ok:
-            out.append(f"FAILED in revision {self.failed_revision}: {self.error}")
-            out.append(f"database left: {self.left_as}")
-        return out
-
-    def __str__(self) -> str:
-        text = "\n".join(self.lines())
-        if self.steps:
-            text += "\n" + text_table(("revision", "message"), [(s.revision, s.message) for s in self.steps])
-        if not self.ok and self.persisted:
-            text += "\nchanges the failed revision left in the database:\n" + "\n".join(
-                f"  {line}" for line in self.persisted
-            )
-        return text
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_html_(self) -> str:
-        caption = "<br>".join(escape(line) for line in self.lines())
-        return html_table(("revision", "message"), [(s.revision, s.message) for s in self.steps], caption=caption)
-
-
-def _backup_label(made: Any) -> str:
-    path = Path(getattr(made, "path", made))
-    size = getattr(made, "bytes", None)
-    where = f"{path.parent.name}/{path.name}" if path.parent.name else path.name
-    return f"{where} ({size} bytes)" if size is not None else where
+    scripts: ScriptDirectory
+    progress: Progress | None
 
 
 def _backup_dir(url: URL, config: Config, backup_dir: str | os.PathLike[str] | None) -> Path:
@@ -88,7 +54,7 @@ def _backup_dir(url: URL, config: Config, backup_dir: str | os.PathLike[str] | N
         directory = Path(backup_dir)
     elif project.backup_dir is not None:
         directory = project.backup_dir
-    elif (path := sqlite_path(url)) is not None:
+    elif (path := sqlite_path(url) if backend_of(url).file_based else None) is not None:
         directory = path.parent / "backups"
     else:
         directory = project.root / "backups"
@@ -104,13 +70,6 @@ def _backup_dir(url: URL, config: Config, backup_dir: str | os.PathLike[str] | N
     return directory
 
 
-def _take_backup(url: URL, directory: Path) -> Any:
-    """A verified backup under a new unique name (revision, time, counter): a retry never overwrites one."""
-    from .backup import backup
-
-    return backup(url, directory=directory)
-
-
 def _state(url: URL) -> State:
     with opened(url, create=False) as connection:
         state = catalog_state(connection)
@@ -119,9 +78,16 @@ def _state(url: URL) -> State:
         return state
 
 
-def _refuse_unknown(scripts: ScriptDirectory, current: tuple[str, ...]) -> None:
-    from .status import _lookup, _refuse_conflicting_rows
+def _refuse_multiple_heads(scripts: ScriptDirectory, direction: str, target: str) -> None:
+    heads = sorted(scripts.get_heads())
+    if direction == "upgrade" and target.strip() in ("head", "heads") and len(heads) > 1:
+        raise MultipleHeads(
+            f"{len(heads)} heads ({', '.join(heads)}): merge them first with "
+            f"'alembic merge -m \"merge heads\" {' '.join(heads)}'"
+        )
 
+
+def _refuse_unknown(scripts: ScriptDirectory, current: tuple[str, ...]) -> None:
     unknown = [revision for revision in current if _lookup(scripts, revision) is None]
     if unknown:
         raise RevisionError(
@@ -130,6 +96,85 @@ def _refuse_unknown(scripts: ScriptDirectory, current: tuple[str, ...]) -> None:
         )
     if len(current) > 1:
         _refuse_conflicting_rows(scripts, current)
+
+
+def _judged(run: _Run, current: tuple[str, ...], steps: list[Step], final: tuple[str, ...]) -> tuple[Verdict, ...]:
+    """The guard's verdict on each step; a step that would destroy data or cannot be judged refuses the run."""
+    if run.progress:
+        run.progress(f"judging {len(steps)} revision(s) for data loss")
+    verdicts = judge(run.config, run.url, current, steps, run.direction, final)
+    refused = [verdict for verdict in verdicts if verdict.refused]
+    if refused:
+        shown = "; ".join(verdict.summary() for verdict in refused[:3])
+        more = f"; and {len(refused) - 3} more" if len(refused) > 3 else ""
+        raise DataLossRefused(
+            f"{run.direction} to {run.target} would destroy data or cannot be judged ({shown}{more}): "
+            "back up and pass allow_data_loss=True (--allow-data-loss)"
+        )
+    return verdicts
+
+
+def _snapshotter(run: _Run, steps: list[Step], snapshots: dict[tuple[str, ...], State]) -> Callable[[Connection], None]:
+    """What runs after each version-table write: the schema as that revision left it, and a progress line."""
+    messages = {step.revision: step.message for step in steps}
+
+    def on_version(migrating: Connection) -> None:
+        heads = current_heads(migrating)
+        snapshots[heads] = catalog_state(migrating)
+        if run.progress is not None:
+            verb = "applied" if run.direction == "upgrade" else "now at"
+            shown = ", ".join(f"{head} {messages.get(head, '')}".strip() for head in heads) or "base"
+            run.progress(f"{verb} {shown}")
+
+    return on_version
+
+
+def _migrate(run: _Run, start: tuple[str, ...], steps: list[Step], made: Backup | None, before: State) -> Movement:
+    """Run the migration holding the caller's lock; a failure is a MigrationFailed carrying its report."""
+    snapshots: dict[tuple[str, ...], State] = {start: before}
+    run.config.attributes["migration_lock_held"] = True
+    try:
+        return migrate(run.config, run.url, run.direction, run.target, on_version=_snapshotter(run, steps, snapshots))
+    except Exception as error:
+        failure = _failure(run, start, steps, made, snapshots, error)
+        raise failure from (error if not isinstance(error, SchemaToolsError) else None)
+    finally:
+        run.config.attributes.pop("migration_lock_held", None)
+
+
+def _locked(
+    run: _Run,
+    connection: Connection,
+    take_backup: bool,
+    allow_data_loss: bool,
+    backup_dir: str | os.PathLike[str] | None,
+) -> MigrationReport:
+    """The guarded run, with the migration lock held on `connection`."""
+    current = current_heads(connection)
+    if connection.in_transaction():
+        connection.rollback()
+    _refuse_unknown(run.scripts, current)
+    final = expected_heads(
+        run.scripts, current, resolve(run.scripts, current, run.target, run.direction), run.direction
+    )
+    steps = moved(run.scripts, current, final, run.direction)
+    if not steps:
+        return MigrationReport(run.direction, run.label, run.backend, current, (), None)
+    empty = not current and not catalog_state(connection)  # read only for a database without a revision
+    if connection.in_transaction():
+        connection.rollback()
+    # The backup folder is checked before judging: a wrong --backup-dir fails at once, not after the guard ran.
+    directory = _backup_dir(run.url, run.config, backup_dir) if take_backup and not empty else None
+    verdicts = () if allow_data_loss else _judged(run, current, steps, final)
+    made = (
+        backup(run.url, directory=directory) if directory is not None else None
+    )  # a new unique name: never overwrites
+    start_state = catalog_state(connection)  # the schema before the run, for the failure report
+    if connection.in_transaction():
+        connection.rollback()
+    movement = _migrate(run, current, steps, made, start_state)
+    record_movement(run.url, run.scripts, movement)
+    return MigrationReport(run.direction, run.label, run.backend, current, movement.steps, made, verdicts=verdicts)
 
 
 def _run(
@@ -146,116 +191,60 @@ def _run(
     cfg = config if isinstance(config, Config) else alembic_config(config, quiet=True)
     project = project_of(cfg)
     parsed = sync_url(project.database_url(url))
-    label = describe(parsed)
-    backend = "mysql" if parsed.get_backend_name() == "mariadb" else parsed.get_backend_name()
     scripts = load_scripts(cfg)
-    heads = sorted(scripts.get_heads())
-    if direction == "upgrade" and target.strip() in ("head", "heads") and len(heads) > 1:
-        raise MultipleHeads(
-            f"{len(heads)} heads ({', '.join(heads)}): merge them first with "
-            f"'alembic merge -m \"merge heads\" {' '.join(heads)}'"
-        )
+    _refuse_multiple_heads(scripts, direction, target)
+    run = _Run(direction, target, cfg, parsed, describe(parsed), backend_of(parsed).family, scripts, progress)
     with (
         statement_watch(progress or say),
         opened(parsed) as connection,
         migration_lock(connection, project.lock_timeout, progress=progress),
     ):
-        current = current_heads(connection)
-        if connection.in_transaction():
-            connection.rollback()
-        _refuse_unknown(scripts, current)
-        targets = resolve(scripts, current, target, direction)
-        final = expected_heads(scripts, current, targets, direction)
-        steps = moved(scripts, current, final, direction)
-        if not steps:
-            return MigrationReport(direction, label, backend, current, (), None)
-        empty = not current and not catalog_state(connection)  # read only for a database without a revision
-        if connection.in_transaction():
-            connection.rollback()
-        # The backup folder is checked before judging: a wrong --backup-dir fails at once, not after the guard ran.
-        directory = _backup_dir(parsed, cfg, backup_dir) if take_backup and not empty else None
-        verdicts: tuple[Verdict, ...] = ()
-        if not allow_data_loss:
-            if progress:
-                progress(f"judging {len(steps)} revision(s) for data loss")
-            verdicts = judge(cfg, parsed, current, steps, direction, final)
-            refused = [verdict for verdict in verdicts if verdict.refused]
-            if refused:
-                shown = "; ".join(verdict.summary() for verdict in refused[:3])
-                more = f"; and {len(refused) - 3} more" if len(refused) > 3 else ""
-                raise DataLossRefused(
-                    f"{direction} to {target} would destroy data or cannot be judged ({shown}{more}): "
-                    "back up and pass allow_data_loss=True (--allow-data-loss)"
-                )
-        made = _take_backup(parsed, directory) if directory is not None else None
-        start_state = catalog_state(connection)  # the schema before the run, for the failure report
-        if connection.in_transaction():
-            connection.rollback()
-        snapshots: dict[tuple[str, ...], State] = {current: start_state}
-        messages = {step.revision: step.message for step in steps}
+        return _locked(run, connection, take_backup, allow_data_loss, backup_dir)
 
-        def on_version(migrating: Connection) -> None:
-            heads = current_heads(migrating)
-            snapshots[heads] = catalog_state(migrating)
-            if progress is not None:
-                verb = "applied" if direction == "upgrade" else "now at"
-                shown = ", ".join(f"{head} {messages.get(head, '')}".strip() for head in heads) or "base"
-                progress(f"{verb} {shown}")
 
-        cfg.attributes["migration_lock_held"] = True
-        try:
-            movement = migrate(cfg, parsed, direction, target, on_version=on_version)
-        except Exception as error:
-            failure = _failure(direction, parsed, label, backend, current, steps, made, snapshots, error, scripts)
-            raise failure from (error if not isinstance(error, SchemaToolsError) else None)
-        finally:
-            cfg.attributes.pop("migration_lock_held", None)
-        record_movement(parsed, scripts, movement)
-    return MigrationReport(direction, label, backend, current, movement.steps, made, verdicts=verdicts)
+def _left_as(
+    run: _Run, start: tuple[str, ...], at: tuple[str, ...], snapshots: dict[tuple[str, ...], State]
+) -> tuple[str, tuple[str, ...]]:
+    """How the failed run left the database (one phrase), and the schema changes the failed revision left."""
+    where = f"at revision {', '.join(at) or 'base'}"
+    known = snapshots.get(at)
+    if known is None:
+        return f"{where}; what the failed revision left could not be told (no snapshot at that revision)", ()
+    persisted = state_changes(known, _state(run.url))
+    if persisted:
+        shown = "; ".join(persisted[:4]) + ("; ..." if len(persisted) > 4 else "")
+        return f"{where}; the failed revision left changes behind ({shown})", persisted
+    return f"{where}; the failed revision left no change to the schema", ()
 
 
 def _failure(
-    direction: str,
-    url: URL,
-    label: str,
-    backend: str,
+    run: _Run,
     start: tuple[str, ...],
     steps: list[Step],
-    made: Any,
+    made: Backup | None,
     snapshots: dict[tuple[str, ...], State],
     error: BaseException,
-    scripts: ScriptDirectory,
 ) -> MigrationFailed:
     """The error after a failed run: where the database really is, and what the failed revision left behind."""
-    reason = mask_text(_first_line(error), url)
+    reason = mask_text(_first_line(error), run.url)
     persisted: tuple[str, ...] = ()
     at: tuple[str, ...] = ()
     try:
-        at = read_heads(url)
-        done = moved(scripts, start, at, direction)
-        where = f"at revision {', '.join(at) or 'base'}"
-        known = snapshots.get(at)
-        if known is None:
-            left = f"{where}; what the failed revision left could not be told (no snapshot at that revision)"
-        else:
-            persisted = state_changes(known, _state(url))
-            if persisted:
-                shown = "; ".join(persisted[:4]) + ("; ..." if len(persisted) > 4 else "")
-                left = f"{where}; the failed revision left changes behind ({shown})"
-            else:
-                left = f"{where}; the failed revision left no change to the schema"
+        at = read_heads(run.url)
+        done = moved(run.scripts, start, at, run.direction)
+        left, persisted = _left_as(run, start, at, snapshots)
         if done:
-            record_movement(url, scripts, _Movement(direction, start, at, tuple(done)))
+            record_movement(run.url, run.scripts, Movement(run.direction, start, at, tuple(done)))
     except Exception as reading:  # the database may be gone or locked: say so rather than guess
         done = []
-        left = f"its revision could not be read ({mask_text(_first_line(reading), url)})"
+        left = f"its revision could not be read ({mask_text(_first_line(reading), run.url)})"
     failed = steps[len(done)].revision if len(done) < len(steps) else (steps[-1].revision if steps else None)
     if made is not None:
-        left += f"; backup taken before the run: {getattr(made, 'path', made)} (schema-tools restore PATH --url URL)"
+        left += f"; backup taken before the run: {made.path} (schema-tools restore PATH --url URL)"
     report = MigrationReport(
-        direction, label, backend, start, tuple(done), made, False, failed, reason, at, left, persisted
+        run.direction, run.label, run.backend, start, tuple(done), made, False, failed, reason, at, left, persisted
     )
-    return MigrationFailed(f"{direction} failed in revision {failed}: {reason}; database {left}", report=report)
+    return MigrationFailed(f"{run.direction} failed in revision {failed}: {reason}; database {left}", report=report)
 
 
 def _first_line(error: BaseException) -> str:
@@ -265,7 +254,7 @@ def _first_line(error: BaseException) -> str:
 
 def upgrade(
     url: str | URL | None = None,
-    target: str = "head",
+    revision: str = "head",
     *,
     backup: bool = True,
     allow_data_loss: bool = False,
@@ -273,14 +262,14 @@ def upgrade(
     backup_dir: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
 ) -> MigrationReport:
-    """Upgrade to `target` through the app's env.py: judge each revision, back up, migrate one revision at a time."""
-    return _run("upgrade", url, target, take_backup=backup, allow_data_loss=allow_data_loss, config=config,
+    """Upgrade to `revision` through the app's env.py: judge each revision, back up, migrate one at a time."""
+    return _run("upgrade", url, revision, take_backup=backup, allow_data_loss=allow_data_loss, config=config,
                 backup_dir=backup_dir, progress=progress)  # fmt: skip
 
 
 def downgrade(
     url: str | URL | None = None,
-    target: str = "-1",
+    revision: str = "-1",
     *,
     backup: bool = True,
     allow_data_loss: bool = False,
@@ -288,9 +277,6 @@ def downgrade(
     backup_dir: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
 ) -> MigrationReport:
-    """Downgrade to `target` (a revision, -N or base) the same way; drops need allow_data_loss."""
-    return _run("downgrade", url, target, take_backup=backup, allow_data_loss=allow_data_loss, config=config,
+    """Downgrade to `revision` (a revision, -N or base) the same way; drops need allow_data_loss."""
+    return _run("downgrade", url, revision, take_backup=backup, allow_data_loss=allow_data_loss, config=config,
                 backup_dir=backup_dir, progress=progress)  # fmt: skip
-
-
-__all__ = ["MigrationReport", "downgrade", "env_script", "upgrade"]

@@ -130,24 +130,26 @@ def resolve(scripts: ScriptDirectory, current: tuple[str, ...], target: str, dir
     return (lookup(scripts, spelled).revision,)
 
 
-def expected_heads(
-    scripts: ScriptDirectory, current: tuple[str, ...], targets: tuple[str, ...], direction: str
+def _after_upgrade(
+    scripts: ScriptDirectory, current: tuple[str, ...], targets: tuple[str, ...], below_current: set[str]
 ) -> tuple[str, ...]:
-    """The database's revisions after migrating from `current` to `targets`, refusing moves the wrong way."""
-    below_current = ancestors(scripts, current)
-    if direction == "upgrade":
-        if not targets:
-            if current:
-                raise RevisionError(f"upgrade to base from {', '.join(current)}: use downgrade base")
-            return ()
-        for target in targets:
-            if target in below_current and target not in current:
-                raise RevisionError(
-                    f"the database is already past {target} (at {', '.join(current)}): use downgrade to go back"
-                )
-        below_targets = ancestors(scripts, targets)
-        kept = {revision for revision in current if revision not in below_targets}
-        return tuple(sorted(kept | set(targets)))
+    if not targets:
+        if current:
+            raise RevisionError(f"upgrade to base from {', '.join(current)}: use downgrade base")
+        return ()
+    for target in targets:
+        if target in below_current and target not in current:
+            raise RevisionError(
+                f"the database is already past {target} (at {', '.join(current)}): use downgrade to go back"
+            )
+    below_targets = ancestors(scripts, targets)
+    kept = {revision for revision in current if revision not in below_targets}
+    return tuple(sorted(kept | set(targets)))
+
+
+def _after_downgrade(
+    scripts: ScriptDirectory, current: tuple[str, ...], targets: tuple[str, ...], below_current: set[str]
+) -> tuple[str, ...]:
     if not targets:
         return ()
     target = targets[0]
@@ -162,6 +164,14 @@ def expected_heads(
     if above_target:
         kept.add(target)
     return tuple(sorted(kept))
+
+
+def expected_heads(
+    scripts: ScriptDirectory, current: tuple[str, ...], targets: tuple[str, ...], direction: str
+) -> tuple[str, ...]:
+    """The database's revisions after migrating from `current` to `targets`, refusing moves the wrong way."""
+    after = _after_upgrade if direction == "upgrade" else _after_downgrade
+    return after(scripts, current, targets, ancestors(scripts, current))
 
 
 def between(scripts: ScriptDirectory, lower: tuple[str, ...], upper: tuple[str, ...]) -> list[Step]:

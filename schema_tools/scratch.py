@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import sqlite3
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -16,8 +15,22 @@ import sqlalchemy as sa
 from alembic.config import Config
 
 from .config import alembic_config, find_project, project_of
-from .connect import create_sync_engine, explain_connect_error, parse_url, resolve_url, sqlite_path, sync_url
+from .dialects import backend_of
+from .dialects.sqlite_files import MEMORY_URL, copy_sqlite, file_url, sqlite_path
+from .engines import create_sync_engine, explain_connect_error, resolve_url
 from .errors import ConfigurationError, ConnectionFailed
+from .runner import migrate
+from .urls import parse_url, sync_url
+
+__all__ = [
+    "copy_sqlite",
+    "notebook_database",
+    "prepare",
+    "scratch_copy",
+    "scratch_database",
+    "scratch_project",
+    "upgraded_database",
+]
 
 _SCRATCH_DIRS: list[str] = []
 FRESH_DATABASE_ENV = "SCHEMA_TOOLS_FRESH_DATABASE"
@@ -47,14 +60,12 @@ def upgraded_database(
     A SQLite file in a scratch directory, or, when `like` is a server URL, a new database on that server
     (so a notebook on PostgreSQL compares PostgreSQL with PostgreSQL).
     """
-    from .runner import migrate
-
     cfg = config if config is not None else alembic_config(quiet=True)
     server = sync_url(parse_url(like)) if like is not None else None
-    if server is not None and server.get_backend_name() != "sqlite":
+    if server is not None and not backend_of(server).file_based:
         url = _server_database(server)
     else:
-        url = sa.make_url(f"sqlite:///{_scratch_dir() / name}")
+        url = sa.make_url(file_url(_scratch_dir() / name))
     prepare(cfg, url)
     migrate(cfg, url, "upgrade", revision)
     return url.render_as_string(hide_password=False)
@@ -95,10 +106,10 @@ def _create_database(server: sa.URL, prefix: str) -> sa.URL:
     """CREATE DATABASE <prefix>_<random> on `server`; a refusal is one line saying the user may not."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_sync_engine(server).execution_options(isolation_level="AUTOCOMMIT")
-    charset = " CHARACTER SET utf8mb4" if server.get_backend_name() in ("mysql", "mariadb") else ""
+    options = backend_of(server).create_database_options
     try:
         with admin.connect() as connection:
-            connection.exec_driver_sql(f"CREATE DATABASE {admin.dialect.identifier_preparer.quote(name)}{charset}")
+            connection.exec_driver_sql(f"CREATE DATABASE {admin.dialect.identifier_preparer.quote(name)}{options}")
     except sa.exc.DBAPIError as error:
         text = str(getattr(error, "orig", error)).lower()
         if "permission denied" in text or "access denied" in text or "(1044" in text:
@@ -114,26 +125,14 @@ def _create_database(server: sa.URL, prefix: str) -> sa.URL:
 
 def _drop_database(server: sa.URL, name: str) -> None:
     admin = create_sync_engine(server).execution_options(isolation_level="AUTOCOMMIT")
+    options = backend_of(server).drop_database_options
     try:
         with admin.connect() as connection:
-            force = " WITH (FORCE)" if server.get_backend_name() == "postgresql" else ""
             connection.exec_driver_sql(
-                f"DROP DATABASE IF EXISTS {admin.dialect.identifier_preparer.quote(name)}{force}"
+                f"DROP DATABASE IF EXISTS {admin.dialect.identifier_preparer.quote(name)}{options}"
             )
     finally:
         admin.dispose()
-
-
-def copy_sqlite(source: Path, target: Path) -> None:
-    """A consistent copy through SQLite's online backup API: rows still in the -wal file are copied too."""
-    reader = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-    writer = sqlite3.connect(target)
-    try:
-        with writer:
-            reader.backup(writer)
-    finally:
-        reader.close()
-        writer.close()
 
 
 def scratch_copy(url: str | sa.URL | None = None, *, name: str | None = None) -> str:
@@ -142,7 +141,7 @@ def scratch_copy(url: str | sa.URL | None = None, *, name: str | None = None) ->
     When the source file does not exist yet, the copy is a new database upgraded to head.
     """
     source = sync_url(resolve_url(url))
-    if source.get_backend_name() != "sqlite":
+    if not backend_of(source).file_based:
         raise ConfigurationError(
             "scratch_copy copies SQLite databases: for a server database, use scratch_database(url)"
         )
@@ -151,7 +150,7 @@ def scratch_copy(url: str | sa.URL | None = None, *, name: str | None = None) ->
         return upgraded_database(name=name or (path.name if path else "scratch.db"))
     target = _scratch_dir() / (name or path.name)
     copy_sqlite(path, target)
-    return f"sqlite:///{target}"
+    return file_url(target)
 
 
 def notebook_database() -> str:
@@ -166,7 +165,7 @@ def notebook_database() -> str:
     if explicit:
         return str(project.database_url(explicit).render_as_string(hide_password=False))
     configured = sync_url(project.database_url())
-    if configured.get_backend_name() != "sqlite":
+    if not backend_of(configured).file_based:
         return configured.render_as_string(hide_password=False)
     path = sqlite_path(configured)
     name = path.name if path else "scratch.db"
@@ -179,11 +178,10 @@ def notebook_database() -> str:
 def scratch_database(like: str | sa.URL | None = None) -> Iterator[sa.URL]:
     """An empty database of the same backend as `like`: a temporary SQLite file, or a new database on the
     same server (CREATE DATABASE; dropped afterwards). Nothing is ever created inside `like` itself."""
-    url = sync_url(parse_url(like)) if like is not None else sa.make_url("sqlite://")
-    backend = url.get_backend_name()
-    if backend == "sqlite":
+    url = sync_url(parse_url(like)) if like is not None else sa.make_url(MEMORY_URL)
+    if backend_of(url).file_based:
         with tempfile.TemporaryDirectory(prefix="schema_tools_scratch_") as directory:
-            yield sa.make_url(f"sqlite:///{Path(directory) / 'scratch.db'}")
+            yield sa.make_url(file_url(Path(directory) / "scratch.db"))
         return
     scratch = _create_database(url, "st_scratch")
     try:

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import sqlalchemy as sa
+from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.engine import URL, Connection, Engine
-from sqlalchemy.pool import StaticPool
 
 from .changes import Change
+from .config import project_of
 from .connect import create_sync_engine, mask_url, read_only_connection
+from .dialects import backend_of
 from .diff import SchemaDiff, canonical_order, changes_of, compare, group_by_table
 from .errors import ConfigurationError
 from .fingerprints import Catalog, database_fingerprints, model_fingerprints, supports_fingerprints
-from .risk import assess
-from .sources import SchemaSource, describe, desired_schema, is_revision, reflect_source, resolve_database
+from .rules.catalog import assess
+from .sources import SchemaSource, describe, desired_schema, is_revision, reflect_source
 
 
 @dataclass(frozen=True)
@@ -65,21 +67,21 @@ class DiffSession:
 
     def __init__(
         self,
-        target: str | URL | Engine | None = None,
+        database: str | URL | Engine | None = None,
         source: SchemaSource = None,
         *,
-        config: Any = None,
+        config: Config | None = None,
         preflight: bool = True,
     ) -> None:
-        if isinstance(target, Connection) or is_revision(target):
+        if isinstance(database, Connection) or is_revision(database):
             raise ConfigurationError(
                 "DiffSession needs a database URL or Engine it can reopen: for a connection or a revision, use diff()"
             )
-        self._owns_engine = not isinstance(target, Engine)
+        self._owns_engine = not isinstance(database, Engine)
         self._engine = (
-            target
-            if isinstance(target, Engine)
-            else create_sync_engine(resolve_database(target, config), read_only=True, keep_open=True)
+            database
+            if isinstance(database, Engine)
+            else create_sync_engine(project_of(config).database_url(database), read_only=True, keep_open=True)
         )
         self._source = source
         self._config = config
@@ -121,26 +123,23 @@ class DiffSession:
             dialect = connection.dialect
             cache = self._cache
             token = cache.token if cache is not None and not refresh else None
-            if supports_fingerprints(dialect):
-                # The catalog query waits on the server while the models are walked here: overlap them.
-                with ThreadPoolExecutor(max_workers=1) as worker:
-                    pending = worker.submit(database_fingerprints, connection, token)
-                    models = model_fingerprints(desired, dialect, self._memo)
-                    catalog = pending.result()
-            else:
-                models, catalog = model_fingerprints(desired, dialect, self._memo), Catalog({})
-            database = catalog.tables if catalog.tables is not None else cache.database if cache else {}
-            if refresh or cache is None or None in cache.changes or not self._can_narrow(desired, dialect):
+            models, catalog = self._fingerprints(connection, desired, token)
+            database = catalog.tables if catalog.tables is not None else cache.database if cache is not None else {}
+            if refresh or not self._reusable(cache, desired, dialect):
                 raw = compare(connection, desired)
                 cache = _Cache(models, database, {})
                 compared, full = set(models) | set(database), True
             else:
                 compared, full = self._moved(cache, models, database), False
                 raw = self._compare_only(connection, desired, compared, catalog.ddl)
-            fresh = assess(tuple(changes_of(connection, raw)), connection if self._preflight else None)
+            fresh = assess(
+                tuple(changes_of(connection, raw)), connection if self._preflight else None, connection.dialect.name
+            )
         # Commit to the cache only once everything above has succeeded.
         live = set(models) | set(database)
-        kept = {table: found for table, found in cache.changes.items() if table not in compared and table in live}
+        kept: dict[str | None, list[Change]] = {
+            table: found for table, found in cache.changes.items() if table not in compared and table in live
+        }
         self._cache = _Cache(models, database, {**kept, **group_by_table(fresh)}, catalog.token)
         self.last_run = DiffRun(
             full=full,
@@ -150,13 +149,26 @@ class DiffSession:
         )
         engine = self._engine
         return SchemaDiff(
-            changes=tuple(canonical_order(self._cache.changes, desired)),
+            changes=tuple(canonical_order(dict[str | None, Sequence[Change]](self._cache.changes), desired)),
             source=describe(wanted) if wanted is not None else "models",
             target=describe(engine),
             dialect=dialect.name,
             desired=desired,
             _load_current=lambda: reflect_source(engine),
         )
+
+    def _fingerprints(
+        self, connection: Connection, desired: MetaData, token: str | None
+    ) -> tuple[dict[str, Any], Catalog]:
+        """Both sides' table fingerprints; no catalog (an empty one) where the backend has no fingerprint query."""
+        dialect = connection.dialect
+        if not supports_fingerprints(dialect):
+            return model_fingerprints(desired, dialect, self._memo), Catalog({})
+        # The catalog query waits on the server while the models are walked here: overlap them.
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            pending = worker.submit(database_fingerprints, connection, token)
+            models = model_fingerprints(desired, dialect, self._memo)
+            return models, pending.result()
 
     @staticmethod
     def _moved(cache: _Cache, models: dict[str, Any], database: dict[str, str]) -> set[str]:
@@ -166,6 +178,10 @@ class DiffSession:
             for table in set(models) | set(database) | set(cache.models) | set(cache.database)
             if models.get(table) != cache.models.get(table) or database.get(table) != cache.database.get(table)
         }
+
+    def _reusable(self, cache: _Cache | None, desired: MetaData, dialect: sa.Dialect) -> TypeGuard[_Cache]:
+        """Whether the cached result may be narrowed to the tables that moved (else everything is compared)."""
+        return cache is not None and None not in cache.changes and self._can_narrow(desired, dialect)
 
     @staticmethod
     def _can_narrow(desired: MetaData, dialect: sa.Dialect) -> bool:
@@ -179,10 +195,9 @@ class DiffSession:
     ) -> list[Any]:
         if not tables:
             return []
-        if connection.dialect.name == "sqlite":
-            with _sqlite_replica(ddl, tables) as replica:
-                if replica is not None:
-                    return compare(replica, desired, only=tables)
+        with backend_of(connection).catalog_replica(ddl, tables) as replica:
+            if replica is not None:
+                return compare(replica, desired, only=tables)
         return compare(connection, desired, only=tables)
 
 
@@ -196,25 +211,3 @@ def _without_gc_pauses() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-@contextmanager
-def _sqlite_replica(ddl: dict[str, list[tuple[str, str]]], tables: set[str]) -> Iterator[Connection | None]:
-    """The changed tables rebuilt from their exact DDL in memory, so reflecting them costs the file nothing.
-
-    SQLite's schema is its DDL text: pragma answers for the copy are the file's. Yields None when a
-    table cannot be rebuilt alone (a virtual table needs its module and its shadow tables).
-    """
-    engine = sa.create_engine("sqlite://", poolclass=StaticPool)
-    try:
-        with engine.connect() as replica:
-            try:
-                for table in sorted(tables):
-                    for _kind, sql in ddl.get(table, []):
-                        replica.exec_driver_sql(sql)
-            except sa.exc.DBAPIError:
-                yield None
-                return
-            yield replica
-    finally:
-        engine.dispose()

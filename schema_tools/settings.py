@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 
 from .config import alembic_config, load_metadata, project_root
+from .dialects import BACKENDS, backend_named
 
 __all__ = ["alembic_config", "compare_options", "load_metadata", "project_root"]
 
@@ -15,8 +17,6 @@ VERSION_TABLE = "alembic_version"
 # Tables schema_tools itself keeps in the target database (applied-revision checksums, see migrate.py).
 INTERNAL_TABLES = frozenset({VERSION_TABLE, "schema_tools_applied"})
 
-_PG_CAST = re.compile(r"^('(?:[^']|'')*')::[a-z][a-z ]*(?:\(\d+(?:,\d+)?\))?$")
-_NOW_SYNONYMS = {"now()", "current_timestamp", "current_timestamp()", "localtimestamp", "now"}
 _TRUE = {"1", "true", "'1'", "'true'"}
 _FALSE = {"0", "false", "'0'", "'false'"}
 
@@ -31,15 +31,35 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     return not (type_ == "table" and name in INTERNAL_TABLES)
 
 
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+
+
+def _outside_literals(text: str, change: Callable[[str], str]) -> str:
+    """`change` applied to the SQL around string literals: 'Active' and 'a  b' are values, kept as written."""
+    pieces: list[str] = []
+    position = 0
+    for literal in _LITERAL.finditer(text):
+        pieces.extend((change(text[position : literal.start()]), literal.group()))
+        position = literal.end()
+    pieces.append(change(text[position:]))
+    return "".join(pieces)
+
+
 def _normalize_default(text: str | None, column: sa.Column[Any] | None) -> str | None:
+    """One spelling of a server default, whichever backend reflected it: what two defaults are compared by.
+
+    Each backend respells what it reflects in its own way ('x'::text, current_timestamp()); a default is
+    compared the same way on every backend, so every backend's respelling applies.
+    """
     if text is None:
         return None
-    value = re.sub(r"\s+", " ", text.strip().lower())
+    value = _outside_literals(text.strip(), lambda part: re.sub(r"\s+", " ", part.lower()))
     while value.startswith("(") and value.endswith(")"):
         value = value[1:-1].strip()
-    value = _PG_CAST.sub(r"\1", value)  # PostgreSQL reflects 'x' as 'x'::character varying
-    if value in _NOW_SYNONYMS:
-        return "current_timestamp"
+    for backend in BACKENDS:
+        value = backend.respell_default(value)
+    if value == "current_timestamp":
+        return value
     if column is not None and isinstance(column.type, sa.Boolean):
         if value in _TRUE:
             return "true"
@@ -127,7 +147,7 @@ def compare_options(dialect_name: str) -> dict[str, Any]:
         "compare_type": True,
         "compare_server_default": True,
         "autogenerate_plugins": ["alembic.autogenerate.*", PLUGIN_NAME],
-        "render_as_batch": dialect_name == "sqlite",
+        "render_as_batch": backend_named(dialect_name).render_as_batch,
         "include_name": include_name,
         "include_object": include_object,
         "version_table": VERSION_TABLE,

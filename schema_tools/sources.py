@@ -3,58 +3,42 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from alembic.config import Config
 from alembic.util.exc import CommandError
 from sqlalchemy import MetaData
 from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.sql.schema import SchemaItem
 
 from .config import alembic_config, load_metadata, project_of
-from .connect import mask_url, parse_url, read_only_connection, sqlite_path
+from .connect import read_only_connection
+from .dialects import SCRATCH
 from .errors import RevisionError
+from .labels import SchemaSource, describe, is_metadata_path, is_revision, is_url
+from .runner import migrate
 from .settings import INTERNAL_TABLES
 
-SchemaSource = MetaData | str | URL | Engine | Connection | None
-
-
-def is_url(value: object) -> bool:
-    """True for a URL object or a string that looks like dialect://..."""
-    return isinstance(value, URL) or (isinstance(value, str) and "://" in value)
-
-
-def is_metadata_path(value: object) -> bool:
-    """True for a "module:attribute" string."""
-    return isinstance(value, str) and "://" not in value and ":" in value
-
-
-def is_revision(value: object) -> bool:
-    """True for a revision id or symbol ("head", "base", "55221d9084c8", "head-1")."""
-    return isinstance(value, str) and not is_url(value) and not is_metadata_path(value)
-
-
-def describe(source: SchemaSource) -> str:
-    """A short, password-free and machine-independent label: SQLite files show only their name."""
-    if isinstance(source, MetaData):
-        return f"models ({len(source.tables)} tables)"
-    if source is None:
-        from .connect import default_url
-
-        return describe(default_url())
-    if isinstance(source, Engine | Connection):
-        return describe(source.engine.url if isinstance(source, Connection) else source.url)
-    if is_url(source):
-        url = parse_url(source)
-        if url.get_backend_name() == "sqlite":
-            path = sqlite_path(url)
-            return f"sqlite:///{path.name}" if path else "sqlite (memory)"
-        return mask_url(url)
-    if is_metadata_path(source):
-        return f"models ({source})"
-    return f"revision {source}"
+__all__ = [
+    "SchemaSource",
+    "copy_metadata",
+    "database_at_revision",
+    "describe",
+    "desired_schema",
+    "is_metadata_path",
+    "is_revision",
+    "is_url",
+    "open_database",
+    "reflect",
+    "reflect_source",
+    "rename_column",
+    "resolve_database",
+    "schema_at_revision",
+]
 
 
 def reflect(connection: Connection, *, only: set[str] | None = None) -> MetaData:
@@ -74,12 +58,10 @@ def reflect_source(source: str | URL | Engine | Connection | None) -> MetaData:
 
 
 @contextmanager
-def database_at_revision(revision: str, *, config: Any = None) -> Iterator[URL]:
-    """A scratch SQLite database upgraded to `revision` through the app's env.py, deleted afterwards."""
-    from .runner import migrate
-
+def database_at_revision(revision: str, *, config: Config | None = None) -> Iterator[URL]:
+    """A scratch database file upgraded to `revision` through the app's env.py, deleted afterwards."""
     with tempfile.TemporaryDirectory(prefix="schema_tools_rev_") as directory:
-        url = sa.make_url(f"sqlite:///{Path(directory) / 'at_revision.db'}")
+        url = URL.create(SCRATCH.name, database=str(Path(directory) / "at_revision.db"))
         cfg = config if config is not None else alembic_config(quiet=True)
         try:
             migrate(cfg, url, "upgrade", revision)
@@ -88,13 +70,13 @@ def database_at_revision(revision: str, *, config: Any = None) -> Iterator[URL]:
         yield url
 
 
-def schema_at_revision(revision: str, *, config: Any = None) -> MetaData:
-    """The schema as the history builds it at `revision`, reflected from a scratch SQLite database."""
+def schema_at_revision(revision: str, *, config: Config | None = None) -> MetaData:
+    """The schema as the history builds it at `revision`, reflected from a scratch database file."""
     with database_at_revision(revision, config=config) as url:
         return reflect_source(url)
 
 
-def desired_schema(source: SchemaSource, *, config: Any = None) -> MetaData:
+def desired_schema(source: SchemaSource, *, config: Config | None = None) -> MetaData:
     """The schema a diff should move towards: models, another database, or a revision."""
     if source is None or isinstance(source, MetaData) or is_metadata_path(source):
         return load_metadata(source, config=config)
@@ -104,7 +86,9 @@ def desired_schema(source: SchemaSource, *, config: Any = None) -> MetaData:
 
 
 @contextmanager
-def open_database(target: str | URL | Engine | Connection | None, *, config: Any = None) -> Iterator[Connection]:
+def open_database(
+    target: str | URL | Engine | Connection | None, *, config: Config | None = None
+) -> Iterator[Connection]:
     """A read-only connection to the database a diff compares against; a revision id gets a scratch copy."""
     if is_revision(target):
         with database_at_revision(str(target), config=config) as url, read_only_connection(url) as connection:
@@ -114,20 +98,43 @@ def open_database(target: str | URL | Engine | Connection | None, *, config: Any
         yield connection
 
 
-def resolve_database(target: str | URL | Engine | Connection | None, config: Any = None) -> URL | Engine | Connection:
+def resolve_database(
+    target: str | URL | Engine | Connection | None, config: Config | None = None
+) -> URL | Engine | Connection:
     """An Engine or Connection as given; a URL (or None: the app's configured one) in the app's URL order."""
     if isinstance(target, Engine | Connection):
         return target
     return project_of(config).database_url(target)
 
 
+def _empty_like(metadata: MetaData) -> MetaData:
+    """An empty MetaData with the same schema and a mutable copy of the naming convention."""
+    convention: Mapping[str, Any] = metadata.naming_convention
+    return MetaData(naming_convention=dict(convention), schema=metadata.schema)
+
+
 def copy_metadata(metadata: MetaData | str | None = None) -> MetaData:
     """A deep copy of the models' MetaData (naming convention included) to change freely in a notebook."""
     original = load_metadata(metadata)
-    copy = MetaData(naming_convention=dict(original.naming_convention), schema=original.schema)
+    copy = _empty_like(original)
     for table in original.sorted_tables:
         table.to_metadata(copy)
     return copy
+
+
+def _renamed_items(source: sa.Table, renamed: Callable[[str], str]) -> list[SchemaItem]:
+    """The table's unique and foreign key constraints and its indexes, over the renamed columns."""
+    items: list[SchemaItem] = []
+    for constraint in source.constraints:
+        if isinstance(constraint, sa.UniqueConstraint):
+            items.append(sa.UniqueConstraint(*[renamed(c.name) for c in constraint.columns], name=constraint.name))
+        elif isinstance(constraint, sa.ForeignKeyConstraint):
+            names = [renamed(c.name) for c in constraint.columns]
+            targets = [element.target_fullname for element in constraint.elements]
+            items.append(sa.ForeignKeyConstraint(names, targets, name=constraint.name, ondelete=constraint.ondelete))
+    for index in source.indexes:
+        items.append(sa.Index(index.name, *[renamed(c.name) for c in index.columns], unique=index.unique))
+    return items
 
 
 def rename_column(metadata: MetaData, table: str, old: str, new: str) -> MetaData:
@@ -136,7 +143,7 @@ def rename_column(metadata: MetaData, table: str, old: str, new: str) -> MetaDat
     def renamed(name: str) -> str:
         return new if name == old else name
 
-    copy = MetaData(naming_convention=dict(metadata.naming_convention), schema=metadata.schema)
+    copy = _empty_like(metadata)
     for source in metadata.sorted_tables:
         if source.name != table:
             source.to_metadata(copy)
@@ -145,20 +152,7 @@ def rename_column(metadata: MetaData, table: str, old: str, new: str) -> MetaDat
         for column in source.columns:
             clone = column._copy()
             clone.name = clone.key = renamed(column.name)
+            clone.foreign_keys.clear()
             columns.append(clone)
-        items: list[sa.SchemaItem] = []
-        for constraint in source.constraints:
-            names = [renamed(c.name) for c in constraint.columns]
-            if isinstance(constraint, sa.UniqueConstraint):
-                items.append(sa.UniqueConstraint(*names, name=constraint.name))
-            elif isinstance(constraint, sa.ForeignKeyConstraint):
-                targets = [element.target_fullname for element in constraint.elements]
-                items.append(
-                    sa.ForeignKeyConstraint(names, targets, name=constraint.name, ondelete=constraint.ondelete)
-                )
-        for index in source.indexes:
-            items.append(sa.Index(index.name, *[renamed(c.name) for c in index.columns], unique=index.unique))
-        for column in columns:
-            column.foreign_keys.clear()
-        sa.Table(source.name, copy, *columns, *items, comment=source.comment)
+        sa.Table(source.name, copy, *columns, *_renamed_items(source, renamed), comment=source.comment)
     return copy

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 
+from .dialects import backend_named
+
 
 def _split_top_level(body: str) -> list[str]:
-    items, depth, current = [], 0, []
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in body:
         if char == "," and depth == 0:
             items.append("".join(current).strip())
@@ -105,10 +109,8 @@ def portable_default(text: str, dialect: str, *, boolean: bool = False) -> str |
     if lowered in _NOW:
         return "CURRENT_TIMESTAMP"
     if boolean and lowered in _TRUE | _FALSE:
-        truth = lowered in _TRUE
-        if dialect == "postgresql":
-            return "true" if truth else "false"
-        return "1" if truth else "0"  # SQLite and MySQL store booleans as integers
+        true, false = backend_named(dialect).boolean_literals  # integers where there is no real BOOLEAN
+        return true if lowered in _TRUE else false
     if _LITERAL.match(value):
         return value
     return f"({value})"  # an expression: SQLite and MySQL accept one only in parentheses

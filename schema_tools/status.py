@@ -7,20 +7,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from alembic.config import Config
 from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from alembic.script import Script, ScriptDirectory
 from alembic.script.revision import ResolutionError
 from alembic.util.exc import CommandError
 from sqlalchemy import MetaData
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 
 from .config import METADATA_ENV, Project, alembic_config, project_of
 from .connect import read_only_connection
 from .display import escape, html_table, text_table
 from .errors import RevisionError
+from .labels import describe
 from .scripts import load_scripts
 from .settings import INTERNAL_TABLES, VERSION_TABLE
-from .sources import SchemaSource, describe
 
 UP_TO_DATE, BEHIND, UNKNOWN, MULTIPLE_HEADS = "up to date", "behind", "unknown revision", "multiple heads"
 
@@ -112,7 +113,12 @@ def _pending(script: ScriptDirectory, current: tuple[str, ...]) -> tuple[Pending
     return tuple(PendingRevision(r.revision, (r.doc or "").strip().splitlines()[0] if r.doc else "") for r in revisions)
 
 
-def status(url: SchemaSource = None, *, metadata: MetaData | str | None = None, config: Any = None) -> Status:
+def status(
+    url: str | URL | Engine | Connection | None = None,
+    *,
+    metadata: MetaData | str | None = None,
+    config: Config | None = None,
+) -> Status:
     """Compare the database's alembic_version with the scripts' heads, read-only.
 
     With models (given, or configured for the app) it also names tables the database has and they lack.
@@ -131,17 +137,20 @@ def status(url: SchemaSource = None, *, metadata: MetaData | str | None = None, 
     unknown = tuple(rev for rev in current if _lookup(script, rev) is None)
     if not unknown and len(current) > 1:
         _refuse_conflicting_rows(script, current)
-    if unknown:
-        state, pending = UNKNOWN, ()
-    else:
-        pending = _pending(script, current)
-        if len(heads) > 1:
-            state = MULTIPLE_HEADS
-        elif pending:
-            state = BEHIND
-        else:
-            state = UP_TO_DATE
+    state, pending = _standing(script, current, heads, unknown)
     return Status(describe(target), state, current, heads, pending, unknown, unmodelled)
+
+
+def _standing(
+    script: ScriptDirectory, current: tuple[str, ...], heads: tuple[str, ...], unknown: tuple[str, ...]
+) -> tuple[str, tuple[PendingRevision, ...]]:
+    """The database's state against the scripts, and the revisions it lacks (none told for an unknown stamp)."""
+    if unknown:
+        return UNKNOWN, ()
+    pending = _pending(script, current)
+    if len(heads) > 1:
+        return MULTIPLE_HEADS, pending
+    return (BEHIND if pending else UP_TO_DATE), pending
 
 
 def _models(project: Project, metadata: MetaData | str | None) -> MetaData | None:
@@ -165,7 +174,7 @@ def _refuse_conflicting_rows(script: ScriptDirectory, current: tuple[str, ...]) 
             )
 
 
-def _lookup(script: ScriptDirectory, revision: str) -> Any:
+def _lookup(script: ScriptDirectory, revision: str) -> Script | None:
     try:
         return script.get_revision(revision)
     except (ResolutionError, CommandError, KeyError):

@@ -23,8 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
-from schema_tools.backup import SUFFIXES, Backup, backup, backup_path, manifest_path, restore
+from schema_tools.backup import Backup, backup, backup_path, manifest_path, restore
 from schema_tools.cli import main
+from schema_tools.dialects import backend_named
 from schema_tools.errors import BackupError, SchemaToolsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -476,7 +477,7 @@ def test_two_backups_at_the_same_revision_get_different_names_and_neither_overwr
     assert first.path != second.path
     assert first.path.read_bytes() == first_bytes and second.path.exists()
     assert manifest_path(first.path).exists() and manifest_path(second.path).exists()
-    pattern = rf"[\w-]+\.{REVISION}\.20231114T221320Z\.[12]\.{SUFFIXES[backend]}"
+    pattern = rf"[\w-]+\.{REVISION}\.20231114T221320Z\.[12]\.{backend_named(backend).backup_suffix}"
     assert re.fullmatch(pattern, first.path.name) and re.fullmatch(pattern, second.path.name)
 
 

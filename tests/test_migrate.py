@@ -11,8 +11,9 @@ from sqlalchemy.pool import NullPool
 
 from schema_tools.backup import restore
 from schema_tools.cli import main
+from schema_tools.dialects import backend_of
 from schema_tools.errors import DataLossRefused, MigrationFailed
-from schema_tools.migrate import downgrade, upgrade
+from schema_tools.migrate import MigrationReport, downgrade, upgrade
 from tests.support_project import HEAD, Project
 
 FAILING = """
@@ -65,7 +66,8 @@ def test_a_migration_failing_midway_is_undone_or_reported(backend: str, new_data
 
     with pytest.raises(MigrationFailed, match="f0f0f0f0f0f0.*boom") as failure:
         upgrade(url, config=project.config(), backup_dir=tmp_path / "backups", allow_data_loss=True)
-    report = failure.value.report
+    report = failure.value.report  # the raised error carries the report itself, not through __cause__
+    assert isinstance(report, MigrationReport) and report.backend == backend_of(url).name
     assert report.failed_revision == "f0f0f0f0f0f0" and not report.ok
     assert report.at == (HEAD,), "the message names the revision the database is really at"
     assert f"at revision {HEAD}" in str(failure.value)

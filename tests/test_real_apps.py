@@ -30,7 +30,7 @@ from sqlalchemy.pool import NullPool
 
 import schema_tools
 from schema_tools.cli import main
-from schema_tools.config import alembic_config
+from schema_tools.config import alembic_config, load_metadata
 from schema_tools.diff import SchemaDiff
 from schema_tools.errors import DataLossRefused, MigrationFailed
 from schema_tools.guard import EFFECT, OPERATIONS, UNJUDGED, Verdict, judge
@@ -473,7 +473,7 @@ def test_the_models_diff_against_their_own_migrated_database_exactly_as_raw_comp
     assert database.report.ok and [step.revision for step in database.report.steps] == history(config)
     assert revision_of(database.url) == (app.head,)
     assert schema_tools.status(database.url, config=config).up_to_date
-    models = schema_tools.load_metadata(config=config)
+    models = load_metadata(config=config)
     result = schema_tools.diff(models, database.url, config=config)
     assert Counter(change.key for change in result) == Counter(EXPECTED_DRIFT[(app.name, backend)]), str(result)
     assert_diff_is_raw_compare_metadata(result, models, database.url)
@@ -556,7 +556,7 @@ def test_optuna_on_mariadb_stops_in_v2_4_0_a_and_the_report_says_what_the_failed
         "+ trial_values: column objective",
     } <= left
 
-    models = schema_tools.load_metadata(config=config)  # the half-migrated database diffs as compare_metadata says
+    models = load_metadata(config=config)  # the half-migrated database diffs as compare_metadata says
     assert_diff_is_raw_compare_metadata(schema_tools.diff(models, url, config=config), models, url)
 
     # Running it again fails on what the first run left (studies.direction is gone), still in one line.

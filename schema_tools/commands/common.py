@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from collections.abc import Callable
+from typing import TypeAlias
 
 from alembic.config import Config
 from sqlalchemy import MetaData
 
 EXIT_OK, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
+
+# What each command module's register() adds its parsers to (argparse's own type for it).
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 URL_HELP = "database URL (default: the app's URL variable, $DATABASE_URL unless configured, else alembic.ini)"
 
@@ -48,7 +52,7 @@ def metadata_of(args: argparse.Namespace, config: Config | None = None) -> MetaD
     return load_metadata(spec, config=config)
 
 
-def progress_printer(args: argparse.Namespace) -> Any:
+def progress_printer(args: argparse.Namespace) -> Callable[[str], None]:
     """Progress lines on stderr, so stdout stays the result."""
     from ..runner import say
 

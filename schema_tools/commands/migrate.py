@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from .common import EXIT_OK, add_config, add_url, config_of, progress_printer
+from .common import EXIT_OK, Subparsers, add_config, add_url, config_of, progress_printer
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +22,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     up = subparsers.add_parser("upgrade", help="upgrade with a backup first; failures are reported exactly")
     up.add_argument("target", nargs="?", default="head", help="revision to upgrade to: an id, +N or head (default)")
     _add_common(up)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from .common import EXIT_CHANGES, EXIT_OK, add_config, config_of, progress_printer
+from ..roundtrip import roundtrip
+from .common import EXIT_CHANGES, EXIT_OK, Subparsers, add_config, config_of, progress_printer
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
+    """Add `roundtrip` to the CLI."""
     parser = subparsers.add_parser(
         "roundtrip",
         help="stairway every revision on a scratch database of the same backend",
@@ -21,8 +22,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..roundtrip import roundtrip
-
+    """Run the lab and print its report; exit 1 when any revision does not round-trip."""
     report = roundtrip(args.url, config=config_of(args), seed_rows=not args.no_seed, progress=progress_printer(args))
     print(report)
     return EXIT_OK if report.ok else EXIT_CHANGES

@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
-from .common import EXIT_CHANGES, EXIT_OK, add_config, add_metadata, add_url, config_of, metadata_of
+from .common import EXIT_CHANGES, EXIT_OK, Subparsers, add_config, add_metadata, add_url, config_of, metadata_of
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "status",
         help="is the database at the scripts' head?",

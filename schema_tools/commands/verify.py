@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from .common import EXIT_CHANGES, EXIT_OK, add_config, add_url, config_of
+from .common import EXIT_CHANGES, EXIT_OK, Subparsers, add_config, add_url, config_of
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "verify",
         help="find applied revisions whose files changed since they ran (Flyway/Liquibase-style checksums)",

@@ -9,7 +9,7 @@ from .mysql import MySQL
 from .postgresql import PostgreSQL
 from .sqlite import SQLite
 
-__all__ = ["BACKENDS", "Backend", "backend_named", "backend_of", "register"]
+__all__ = ["BACKENDS", "IN_MEMORY_URL", "STRICTEST", "SCRATCH", "Backend", "backend_named", "backend_of", "register"]
 
 _REGISTRY: dict[str, type[Backend]] = {}
 
@@ -24,8 +24,14 @@ def register(backend: type[Backend]) -> type[Backend]:
 for _backend in (SQLite, PostgreSQL, MySQL):
     register(_backend)
 
+# With no database named: revisions are linted by the strictest backend's rules, and measured in memory.
+STRICTEST: Backend = PostgreSQL("postgresql")
+IN_MEMORY_URL = "sqlite://"
+
 # The supported backends, in the order messages and test matrices list them.
 BACKENDS: tuple[Backend, ...] = (SQLite("sqlite"), PostgreSQL("postgresql"), MySQL("mysql"))
+# The backend of throwaway databases (the schema at a revision, scratch copies): a file, no server needed.
+SCRATCH: Backend = BACKENDS[0]
 
 
 def backend_named(dialect_name: str) -> Backend:

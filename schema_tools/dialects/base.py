@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.engine.interfaces import DBAPICursor
+from sqlalchemy.types import TypeEngine
+
+from ..backup_format import BackupFormat
+from ..errors import BackupError, UnsupportedBackend
+from ..fingerprint_types import Catalog
+
+# How a backend's migration lock waits: called with one non-blocking attempt and what the lock is on.
+LockWait = Callable[[Callable[[], bool], str], None]
 
 
 class Backend:
@@ -34,6 +49,12 @@ class Backend:
     sync_of_async: ClassVar[dict[str, str]] = {}
     # Is this backend one schema-tools supports (every feature works on it)?
     supported: ClassVar[bool] = False
+    # Driver name -> the URL query parameter it takes a connect timeout (seconds) by, for URLs handed to env.py.
+    timeout_parameters: ClassVar[dict[str, str]] = {}
+    # How SQL spells a boolean literal here: (true, false). Integers unless the backend has a real BOOLEAN.
+    boolean_literals: ClassVar[tuple[str, str]] = ("1", "0")
+    # Lowercased server defaults this backend reflects in its own spelling -> the spelling the models use.
+    default_spellings: ClassVar[dict[str, str]] = {}
 
     def __init__(self, dialect_name: str = "unknown") -> None:
         self.dialect_name = dialect_name
@@ -41,6 +62,107 @@ class Backend:
     def identifier_size(self, name: str) -> int:
         """The size of an identifier in the unit the backend limits."""
         return len(name.encode()) if self.identifier_unit == "bytes" else len(name)
+
+    def restore_reflected(self, connection: Connection, tables: dict[str, sa.Table], models: sa.MetaData) -> None:
+        """Give reflected `tables` back what the backend re-spelled against the `models`; by default nothing."""
+
+    def implicit_indexes(self, table: sa.Table) -> set[sa.Index]:
+        """Indexes of a reflected table the backend made by itself, which a copy on another backend leaves out."""
+        return set()
+
+    def portable_candidates(self, type_: TypeEngine[Any]) -> tuple[TypeEngine[Any], ...]:
+        """Generic types a type reflected here stands for, tried before its own generic form on another backend."""
+        return ()
+
+    def catalog_check_constraints(self, connection: Connection) -> list[tuple[str, str | None, str]] | None:
+        """(table, name, SQL) of every CHECK, when SQLAlchemy's reflection misses some; None: reflection sees all."""
+        return None
+
+    def enum_types(self, inspector: sa.Inspector) -> dict[str, tuple[str, ...]]:
+        """Named enum types (not columns) with their labels in order; by default the backend has none."""
+        return {}
+
+    @property
+    def family(self) -> str:
+        """The name reports use: the canonical one (MariaDB is mysql), or the dialect's own for an unknown backend."""
+        return self.name if self.supported else self.dialect_name
+
+    def respell_default(self, value: str) -> str:
+        """A lowercased reflected server default in the spelling the models use (what autogenerate compares)."""
+        return self.default_spellings.get(value, value)
+
+    def server_pid(self, dbapi_connection: object) -> int | None:
+        """The server process behind a driver connection, to ask what blocks it; None when it cannot be asked."""
+        return None
+
+    def blocked_by(self, connection: Connection, pid: int) -> str:
+        """Which sessions block server process `pid` (asked on another `connection`); empty when unknown."""
+        return ""
+
+    def migration_options(self, connection: Connection) -> AbstractContextManager[dict[str, Any]]:
+        """Extra context.configure options while env.py migrates through `connection`; by default none."""
+        return nullcontext({})
+
+    def catalog_replica(
+        self, ddl: dict[str, list[tuple[str, str]]], tables: set[str]
+    ) -> AbstractContextManager[Connection | None]:
+        """A throwaway copy of `tables` built from their DDL, cheaper to reflect; None: reflect the database."""
+        return nullcontext(None)
+
+    # Extra SQL after CREATE DATABASE and DROP DATABASE IF EXISTS <name> (scratch databases).
+    create_database_options: ClassVar[str] = ""
+    drop_database_options: ClassVar[str] = ""
+    # Can fingerprints() and catalog_lines() read this backend's catalog?
+    reads_catalog: ClassVar[bool] = False
+
+    def connect_args(self, seconds: float) -> dict[str, Any]:
+        """The driver's arguments for a connect timeout of `seconds`; an unknown driver keeps its own."""
+        return {}
+
+    def configure_engine(self, engine: Engine, read_timeout: float | None) -> None:
+        """Settings each new connection of an engine needs once connected; by default none."""
+
+    def read_only_url(self, url: URL, *, brief: bool) -> URL:
+        """The URL that opens the database read-only, where a URL can say so; a server's is unchanged."""
+        return url
+
+    def watched_file(self, url: URL) -> Path | None:
+        """The file a read must check was not rewritten meanwhile (it was opened without locks); else None."""
+        return None
+
+    def read_only_session(self, connection: Connection) -> None:
+        """Make a connection we opened begin read-only transactions, where the driver can; by default nothing."""
+
+    def begin_read_only(self, connection: Connection) -> Callable[[], None] | None:
+        """Make the open transaction read-only; returns what undoes a connection-level setting, if any."""
+        return None
+
+    def identity_row(self, cursor: DBAPICursor) -> tuple[str, tuple[str, ...]]:
+        """The database's name and what pins its server, read through a DBAPI cursor; unknown: nothing pins it."""
+        return "", ("unknown",)
+
+    def fingerprints(self, connection: Connection, previous_token: str | None, skip: Collection[str]) -> Catalog:
+        """A fingerprint per table but `skip`, from one catalog query."""
+        raise UnsupportedBackend(f"no catalog fingerprint for {self.dialect_name}")
+
+    def catalog_lines(self, connection: Connection) -> list[tuple[str, str]]:
+        """(table, line) for every column, index and constraint, to tell what a migration changed."""
+        raise UnsupportedBackend(f"cannot read the catalog of {self.dialect_name}: {self.label} is not supported")
+
+    def migration_lock(self, connection: Connection, wait: LockWait) -> AbstractContextManager[None]:
+        """Hold the database's migration lock, polling with `wait`; an unknown backend runs without one."""
+        return nullcontext()
+
+    # The suffix of backup file names, and the files beside a database file that belong to it (journals).
+    backup_suffix: ClassVar[str] = "backup"
+    sidecar_suffixes: ClassVar[tuple[str, ...]] = ()
+
+    def backup_format(self) -> BackupFormat:
+        """How backups of this backend are made, checked and restored, and its schema copied; none by default."""
+        raise BackupError(
+            f"backups, restores and schema copies of {self.dialect_name} databases are not supported: "
+            "use SQLite, PostgreSQL or MySQL/MariaDB"
+        )
 
     def __repr__(self) -> str:
         return f"<Backend {self.name}>"

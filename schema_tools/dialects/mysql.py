@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager
+from typing import Any, ClassVar
 
-from .base import Backend
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.interfaces import DBAPICursor
+from sqlalchemy.types import TypeEngine
+
+from ..fingerprint_types import Catalog
+from .base import Backend, LockWait
+from .mysql_backup import MySQLBackup
+from .mysql_catalog import catalog_lines, fingerprints, identity_row
+from .mysql_reflection import implicit_indexes, portable_candidates, restore_reflected
+from .mysql_sessions import begin_read_only, configure_engine, connect_args, named_lock
 
 
 class MySQL(Backend):
@@ -15,6 +27,7 @@ class MySQL(Backend):
     dialect_names = frozenset({"mysql", "mariadb"})
     identifier_limit = 64
     supported = True
+    backup_suffix = "sql"
     sync_drivers: ClassVar[dict[str, str]] = {"mysql": "mysql+pymysql", "mariadb": "mariadb+pymysql"}
     async_drivers: ClassVar[dict[str, str]] = {
         "mysql": "mysql+aiomysql",
@@ -28,3 +41,69 @@ class MySQL(Backend):
         "mariadb+aiomysql": "mariadb+pymysql",
         "mariadb+asyncmy": "mariadb+pymysql",
     }
+    reads_catalog = True
+    # Scratch databases hold any text the models do, whatever the server's default character set.
+    create_database_options = " CHARACTER SET utf8mb4"
+    timeout_parameters: ClassVar[dict[str, str]] = {"pymysql": "connect_timeout"}
+    # MariaDB reflects now() as current_timestamp() (booleans as 0/1, which the normaliser handles for all).
+    default_spellings: ClassVar[dict[str, str]] = {
+        "current_timestamp()": "current_timestamp",
+        "now()": "current_timestamp",
+        "localtimestamp": "current_timestamp",
+    }
+
+    def restore_reflected(self, connection: Connection, tables: dict[str, sa.Table], models: sa.MetaData) -> None:
+        """Unique constraints come back as unique indexes, MariaDB's JSON as LONGTEXT: give back the models' own."""
+        restore_reflected(connection, tables, models)
+
+    def implicit_indexes(self, table: sa.Table) -> set[sa.Index]:
+        """MySQL indexes every foreign key column by itself."""
+        return implicit_indexes(table)
+
+    def portable_candidates(self, type_: TypeEngine[Any]) -> tuple[TypeEngine[Any], ...]:
+        """TINYINT(1) is MySQL's BOOLEAN."""
+        return portable_candidates(type_)
+
+    def catalog_check_constraints(self, connection: Connection) -> list[tuple[str, str | None, str]] | None:
+        """MariaDB keeps column-level CHECKs (its JSON columns' json_valid) out of what SQLAlchemy reflects, so
+        there they are read from information_schema, which lists both levels."""
+        if not getattr(connection.dialect, "is_mariadb", False):
+            return None
+        rows = connection.exec_driver_sql(
+            "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
+            "WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME"
+        ).all()
+        return [(table, name, clause) for table, name, clause in rows]
+
+    def connect_args(self, seconds: float) -> dict[str, Any]:
+        """PyMySQL's connect timeout, and a read timeout for the server's greeting."""
+        return connect_args(seconds)
+
+    def configure_engine(self, engine: Engine, read_timeout: float | None) -> None:
+        """Once greeted, reads wait `read_timeout` (None: as long as a statement runs)."""
+        configure_engine(engine, read_timeout)
+
+    def begin_read_only(self, connection: Connection) -> Callable[[], None] | None:
+        """START TRANSACTION READ ONLY."""
+        begin_read_only(connection)
+        return None
+
+    def identity_row(self, cursor: DBAPICursor) -> tuple[str, tuple[str, ...]]:
+        """The database, pinned by the server's host name, port and data directory."""
+        return identity_row(cursor)
+
+    def fingerprints(self, connection: Connection, previous_token: str | None, skip: Collection[str]) -> Catalog:
+        """information_schema's rows per table (MariaDB: the table file's time)."""
+        return fingerprints(connection, skip)
+
+    def catalog_lines(self, connection: Connection) -> list[tuple[str, str]]:
+        """Columns, indexes and constraints of the current database."""
+        return catalog_lines(connection)
+
+    def migration_lock(self, connection: Connection, wait: LockWait) -> AbstractContextManager[None]:
+        """GET_LOCK on a separate connection, named after the database."""
+        return named_lock(connection, wait)
+
+    def backup_format(self) -> MySQLBackup:
+        """Single-database mysqldump files, restored through a scratch database and RENAME TABLE."""
+        return MySQLBackup()

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager
+from typing import Any, ClassVar
 
-from .base import Backend
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.engine.interfaces import DBAPICursor
+
+from ..fingerprint_types import Catalog
+from .base import Backend, LockWait
+from .postgresql_backup import PostgreSQLBackup
+from .postgresql_catalog import catalog_lines, fingerprints, identity_row
+from .postgresql_defaults import without_cast
+from .postgresql_sessions import advisory_lock, begin_read_only, connect_args, read_only_session
+from .postgresql_waits import backend_pid, blocked_by
 
 
 class PostgreSQL(Backend):
@@ -17,6 +29,7 @@ class PostgreSQL(Backend):
     identifier_limit = 63
     identifier_unit = "bytes"
     supported = True
+    backup_suffix = "dump"
     sync_drivers: ClassVar[dict[str, str]] = {"postgresql": "postgresql+psycopg"}
     async_drivers: ClassVar[dict[str, str]] = {
         "postgresql": "postgresql+asyncpg",
@@ -27,3 +40,62 @@ class PostgreSQL(Backend):
         "postgresql+asyncpg": "postgresql+psycopg",
         "postgresql+psycopg_async": "postgresql+psycopg",
     }
+    reads_catalog = True
+    # Scratch databases are dropped even while a connection a test leaked still holds them.
+    drop_database_options = " WITH (FORCE)"
+    timeout_parameters: ClassVar[dict[str, str]] = {"psycopg": "connect_timeout", "psycopg2": "connect_timeout"}
+    boolean_literals = ("true", "false")
+    default_spellings: ClassVar[dict[str, str]] = {
+        "now()": "current_timestamp",
+        "now": "current_timestamp",
+        "localtimestamp": "current_timestamp",
+    }
+
+    def respell_default(self, value: str) -> str:
+        """'x'::character varying is 'x'; now() is current_timestamp."""
+        return super().respell_default(without_cast(value))
+
+    def server_pid(self, dbapi_connection: object) -> int | None:
+        """psycopg's backend_pid."""
+        return backend_pid(dbapi_connection)
+
+    def blocked_by(self, connection: Connection, pid: int) -> str:
+        """pg_blocking_pids() and the tables the blocking sessions hold locks on."""
+        return blocked_by(connection, pid)
+
+    def enum_types(self, inspector: sa.Inspector) -> dict[str, tuple[str, ...]]:
+        """CREATE TYPE ... AS ENUM types, with their labels in order."""
+        return {enum["name"]: tuple(enum["labels"]) for enum in inspector.get_enums()}  # type: ignore[attr-defined]
+
+    def connect_args(self, seconds: float) -> dict[str, Any]:
+        """libpq's connect_timeout, in whole seconds."""
+        return connect_args(seconds)
+
+    def read_only_session(self, connection: Connection) -> None:
+        """psycopg begins every transaction READ ONLY itself."""
+        read_only_session(connection)
+
+    def begin_read_only(self, connection: Connection) -> Callable[[], None] | None:
+        """SET TRANSACTION READ ONLY, unless the driver began it so."""
+        begin_read_only(connection)
+        return None
+
+    def identity_row(self, cursor: DBAPICursor) -> tuple[str, tuple[str, ...]]:
+        """The database, pinned by the server's port, start time and the database's oid."""
+        return identity_row(cursor)
+
+    def fingerprints(self, connection: Connection, previous_token: str | None, skip: Collection[str]) -> Catalog:
+        """(oid, xmin) pairs per table, or just a token saying nothing moved since `previous_token`."""
+        return fingerprints(connection, previous_token, skip)
+
+    def catalog_lines(self, connection: Connection) -> list[tuple[str, str]]:
+        """Columns, indexes and constraints of the current schema, deparsed."""
+        return catalog_lines(connection)
+
+    def migration_lock(self, connection: Connection, wait: LockWait) -> AbstractContextManager[None]:
+        """A session advisory lock, which dies with its session: a killed holder leaves no stale lock."""
+        return advisory_lock(connection, wait)
+
+    def backup_format(self) -> PostgreSQLBackup:
+        """pg_dump custom-format archives, restored by psql in one transaction."""
+        return PostgreSQLBackup()

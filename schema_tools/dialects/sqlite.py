@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, ClassVar
 
-from .base import Backend
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.engine.interfaces import DBAPICursor
+
+from ..fingerprint_types import Catalog
+from .base import Backend, LockWait
+from .sqlite_backup import JOURNALS, SQLiteBackup
+from .sqlite_catalog import catalog_lines, fingerprints, identity_row
+from .sqlite_ddl import migration_options
+from .sqlite_files import begin_read_only, file_lock, read_only_url, watched_file
+from .sqlite_replica import replica
 
 
 class SQLite(Backend):
@@ -17,6 +29,55 @@ class SQLite(Backend):
     transactional_ddl = True
     render_as_batch = True
     supported = True
+    backup_suffix = "db"
+    sidecar_suffixes = JOURNALS
     sync_drivers: ClassVar[dict[str, str]] = {"sqlite": "sqlite"}
     async_drivers: ClassVar[dict[str, str]] = {"sqlite": "sqlite+aiosqlite", "sqlite+pysqlite": "sqlite+aiosqlite"}
     sync_of_async: ClassVar[dict[str, str]] = {"sqlite+aiosqlite": "sqlite"}
+    reads_catalog = True
+
+    def connect_args(self, seconds: float) -> dict[str, Any]:
+        """How long to wait for another connection's write lock."""
+        return {"timeout": seconds}
+
+    def read_only_url(self, url: URL, *, brief: bool) -> URL:
+        """mode=ro (immutable for a settled WAL file), so a missing file is never created."""
+        return read_only_url(url, brief=brief)
+
+    def watched_file(self, url: URL) -> Path | None:
+        """A file opened immutable is read without locks: a checkpoint meanwhile must fail the read."""
+        return watched_file(url)
+
+    def begin_read_only(self, connection: Connection) -> Callable[[], None] | None:
+        """PRAGMA query_only on a connection not opened with mode=ro."""
+        return begin_read_only(connection)
+
+    def identity_row(self, cursor: DBAPICursor) -> tuple[str, tuple[str, ...]]:
+        """The main file's real path: a file needs no server part."""
+        return identity_row(cursor)
+
+    def fingerprints(self, connection: Connection, previous_token: str | None, skip: Collection[str]) -> Catalog:
+        """sqlite_master's DDL per table, kept to rebuild a table elsewhere."""
+        return fingerprints(connection, skip)
+
+    def catalog_lines(self, connection: Connection) -> list[tuple[str, str]]:
+        """sqlite_master's DDL text, one line per object."""
+        return catalog_lines(connection)
+
+    def migration_lock(self, connection: Connection, wait: LockWait) -> AbstractContextManager[None]:
+        """flock on `<database>.migrate.lock` (an in-memory database needs none)."""
+        return file_lock(connection, wait)
+
+    def migration_options(self, connection: Connection) -> AbstractContextManager[dict[str, Any]]:
+        """Each migration atomic (pysqlite autocommits DDL) and foreign-key checked before it commits."""
+        return migration_options(connection)
+
+    def catalog_replica(
+        self, ddl: dict[str, list[tuple[str, str]]], tables: set[str]
+    ) -> AbstractContextManager[Connection | None]:
+        """The tables rebuilt in memory from their exact DDL: SQLite's schema is its DDL text."""
+        return replica(ddl, tables)
+
+    def backup_format(self) -> SQLiteBackup:
+        """The online backup API into a self-contained file; restored in one backup step."""
+        return SQLiteBackup()
