@@ -1,11 +1,11 @@
-# schema-tools: `make lab` to explore in JupyterLab, `make test` to run every test.
+# schema-tools: `make lab` to explore in JupyterLab, `make test` to run every test, `make lint` to check style and types.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LAB_PORT ?= 8888
 
-.PHONY: setup system-deps browser-deps migrate lab test lint format notebooks bench clean
+.PHONY: rules-table setup system-deps browser-deps migrate lab test unit lint format notebooks bench clean
 
 setup: $(STAMP) system-deps
 
@@ -34,6 +34,14 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanit
 test: setup browser-deps
 	SCHEMA_TOOLS_FRESH_DATABASE=1 $(BIN)/pytest tests notebooks $(NBVAL)
 
+# The fast subset: architecture and other database-free tests, in seconds.
+unit: setup
+	$(BIN)/pytest -m unit -q
+
+# The README's rule table, regenerated from the rule registry.
+rules-table: setup
+	$(BIN)/python scripts/rules_table.py
+
 notebooks: setup
 	$(BIN)/python scripts/run_notebooks.py
 
@@ -43,6 +51,7 @@ bench: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict schema_tools
 
 format: setup
 	$(BIN)/ruff check --fix .

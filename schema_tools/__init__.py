@@ -1,9 +1,12 @@
-"""schema_tools: diff, draft, lint, draw and migrate a SQLAlchemy + Alembic database."""
+"""schema_tools: diff, draft, lint, draw and migrate a SQLAlchemy + Alembic database.
+
+The top level holds the verbs, their results and the errors, as `alembic.command` does; helpers stay in their
+modules (`schema_tools.scratch.notebook_database`, `schema_tools.sources.copy_metadata`, ...).
+"""
 
 from .backup import Backup, backup, restore
 from .changes import Change
 from .checksums import VerifyReport, verify
-from .connect import mask_url, read_only_connection, sync_url
 from .diff import SchemaDiff, diff
 from .draft import Draft, draft
 from .erd import ERDiagram, erd
@@ -13,57 +16,30 @@ from .errors import (
     ConnectionFailed,
     DatabaseNotFound,
     DataLossRefused,
+    EnvironmentMismatch,
     GraphvizMissing,
+    LockTimeout,
     MigrationFailed,
     MultipleHeads,
     NotUpToDate,
     RevisionError,
     SchemaToolsError,
     UnknownDriver,
+    UnsupportedBackend,
 )
 from .history import History, branch, heads, history, merge
 from .inventory import Inventory, inventory
 from .lint import Finding
+from .lint_revisions import RevisionLint, lint
 from .migrate import MigrationReport, downgrade, upgrade
 from .roundtrip import RoundtripReport, roundtrip
-from .scratch import notebook_database, scratch_copy, scratch_project, upgraded_database
 from .session import DiffRun, DiffSession
-from .settings import alembic_config, compare_options, load_metadata
-from .sources import copy_metadata, reflect_source, rename_column, schema_at_revision
 from .status import Status, status
 
 __all__ = [
-    "Backup",
-    "BackupError",
-    "Change",
-    "ConfigurationError",
-    "ConnectionFailed",
-    "DataLossRefused",
-    "DatabaseNotFound",
-    "Draft",
-    "ERDiagram",
-    "Finding",
-    "GraphvizMissing",
-    "History",
-    "Inventory",
-    "MigrationFailed",
-    "MigrationReport",
-    "MultipleHeads",
-    "NotUpToDate",
-    "RevisionError",
-    "RoundtripReport",
-    "SchemaDiff",
-    "DiffRun",
-    "DiffSession",
-    "SchemaToolsError",
-    "Status",
-    "UnknownDriver",
-    "VerifyReport",
-    "alembic_config",
+    # verbs
     "backup",
     "branch",
-    "compare_options",
-    "copy_metadata",
     "diff",
     "downgrade",
     "draft",
@@ -71,21 +47,43 @@ __all__ = [
     "heads",
     "history",
     "inventory",
-    "load_metadata",
-    "mask_url",
+    "lint",
     "merge",
-    "notebook_database",
-    "read_only_connection",
-    "reflect_source",
-    "rename_column",
     "restore",
     "roundtrip",
-    "schema_at_revision",
-    "scratch_copy",
-    "scratch_project",
     "status",
-    "sync_url",
     "upgrade",
-    "upgraded_database",
     "verify",
+    # results
+    "Backup",
+    "Change",
+    "DiffRun",
+    "DiffSession",
+    "Draft",
+    "ERDiagram",
+    "Finding",
+    "History",
+    "Inventory",
+    "MigrationReport",
+    "RevisionLint",
+    "RoundtripReport",
+    "SchemaDiff",
+    "Status",
+    "VerifyReport",
+    # errors
+    "BackupError",
+    "ConfigurationError",
+    "ConnectionFailed",
+    "DataLossRefused",
+    "DatabaseNotFound",
+    "EnvironmentMismatch",
+    "GraphvizMissing",
+    "LockTimeout",
+    "MigrationFailed",
+    "MultipleHeads",
+    "NotUpToDate",
+    "RevisionError",
+    "SchemaToolsError",
+    "UnknownDriver",
+    "UnsupportedBackend",
 ]
