@@ -62,7 +62,7 @@ def lint_revisions(
     revisions: list[str],
     direction: str = "upgrade",
     *,
-    url: Any = None,
+    url: str | URL | None = None,
     dialect: str | None = None,
 ) -> list[RevisionLint]:
     """Lint `revisions` (oldest first, one line of history): each is read offline when reading tells everything;
@@ -120,7 +120,12 @@ def lint(
 
 
 def lint_revision(
-    config: Config, revision: str, direction: str = "upgrade", *, url: Any = None, dialect: str | None = None
+    config: Config,
+    revision: str,
+    direction: str = "upgrade",
+    *,
+    url: str | URL | None = None,
+    dialect: str | None = None,
 ) -> RevisionLint:
     """Lint one revision (see lint_revisions)."""
     return lint_revisions(config, [revision], direction, url=url, dialect=dialect)[0]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 
@@ -45,7 +46,7 @@ def _version_files(script_location: Path, extra: Iterable[str]) -> list[Path]:
     return sorted(p for folder in folders if folder.is_dir() for p in folder.glob("*.py") if p.name != "__init__.py")
 
 
-def _locations(config: Any) -> tuple[Path, list[str]]:
+def _locations(config: Config) -> tuple[Path, list[str]]:
     location = Path(config.get_main_option("script_location") or "alembic")
     try:
         extra = config.get_version_locations_list() or []
@@ -63,7 +64,7 @@ class RevisionFile:
     path: Path
 
 
-def read_files(config: Any = None) -> dict[str, RevisionFile]:
+def read_files(config: Config | None = None) -> dict[str, RevisionFile]:
     """Every readable revision file, tolerant of damage (verify() reports on a history with holes)."""
     cfg = config if config is not None else alembic_config()
     location, extra = _locations(cfg)
@@ -79,7 +80,7 @@ def read_files(config: Any = None) -> dict[str, RevisionFile]:
     return found
 
 
-def check_scripts(config: Any = None) -> dict[str, tuple[str, ...]]:
+def check_scripts(config: Config | None = None) -> dict[str, tuple[str, ...]]:
     """{revision: parents} read statically from every version file; one clear error for each kind of damage."""
     cfg = config if config is not None else alembic_config()
     location, extra = _locations(cfg)
@@ -145,7 +146,7 @@ def _find_cycle(graph: dict[str, tuple[str, ...]]) -> list[str] | None:
     return None
 
 
-def load_scripts(config: Any = None) -> ScriptDirectory:
+def load_scripts(config: Config | None = None) -> ScriptDirectory:
     """The ScriptDirectory, after check_scripts(); Alembic's own errors become one-line RevisionErrors."""
     cfg = config if config is not None else alembic_config()
     check_scripts(cfg)
