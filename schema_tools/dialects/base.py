@@ -63,6 +63,10 @@ class Backend:
         """The size of an identifier in the unit the backend limits."""
         return len(name.encode()) if self.identifier_unit == "bytes" else len(name)
 
+    def float_bits(self, type_: TypeEngine[Any]) -> int | None:
+        """The mantissa bits a float type really stores on this backend; None: as its declared precision says."""
+        return None
+
     def restore_reflected(self, connection: Connection, tables: dict[str, sa.Table], models: sa.MetaData) -> None:
         """Give reflected `tables` back what the backend re-spelled against the `models`; by default nothing."""
 

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.interfaces import DBAPICursor
+from sqlalchemy.types import TypeEngine
 
 from ..fingerprint_types import Catalog
 from .base import Backend, LockWait
@@ -50,6 +51,11 @@ class PostgreSQL(Backend):
         "now": "current_timestamp",
         "localtimestamp": "current_timestamp",
     }
+
+    def float_bits(self, type_: TypeEngine[Any]) -> int | None:
+        """A FLOAT without a precision is double precision here (REAL is single)."""
+        plain_float = type(type_).__name__ in ("Float", "FLOAT") and getattr(type_, "precision", None) is None
+        return 53 if plain_float else None
 
     def respell_default(self, value: str) -> str:
         """'x'::character varying is 'x'; now() is current_timestamp."""

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.engine.interfaces import DBAPICursor
+from sqlalchemy.types import TypeEngine
 
 from ..fingerprint_types import Catalog
 from .base import Backend, LockWait
@@ -35,6 +36,10 @@ class SQLite(Backend):
     async_drivers: ClassVar[dict[str, str]] = {"sqlite": "sqlite+aiosqlite", "sqlite+pysqlite": "sqlite+aiosqlite"}
     sync_of_async: ClassVar[dict[str, str]] = {"sqlite+aiosqlite": "sqlite"}
     reads_catalog = True
+
+    def float_bits(self, type_: TypeEngine[Any]) -> int | None:
+        """REAL is an 8-byte IEEE double whatever the declaration: no float change narrows here."""
+        return 53
 
     def connect_args(self, seconds: float) -> dict[str, Any]:
         """How long to wait for another connection's write lock."""

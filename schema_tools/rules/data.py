@@ -156,7 +156,7 @@ def narrowing_type(subject: Subject, context: RuleContext) -> Verdict | None:
     Fix: widen instead, or fix the values that do not fit first."""
     change = subject.change
     old, new = as_type(change.raw[5]), as_type(change.raw[6])
-    risk, why = classify_type_change(old, new)
+    risk, why = classify_type_change(old, new, context.backend)
     if risk == SAFE:
         return Verdict("narrowing-type", SAFE, INFO, f"{_types(old, new)} on {subject.table}.{change.name} {why}")
     message = f"{_types(old, new)} on {subject.table}.{change.name} {why}"

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import types as satypes
 
+from ..dialects import Backend
 from .verdict import DATA_LOSS, MAY_FAIL, SAFE
 
 Assessment = tuple[str, str]
@@ -51,16 +52,24 @@ def _integer_rank(type_: Any) -> int:
     return 2
 
 
-def _float_bits(type_: Any) -> int:
+def _float_bits(type_: Any, backend: Backend | None) -> int:
+    stored = backend.float_bits(type_) if backend is not None else None
+    if stored is not None:
+        return stored
     if isinstance(type_, satypes.Double) or type(type_).__name__ in ("DOUBLE", "DOUBLE_PRECISION"):
         return 53
     precision = getattr(type_, "precision", None)
     return 53 if precision and precision > 24 else 24
 
 
-def classify_type_change(old: Any, new: Any) -> Assessment:
-    """Is `old -> new` widening (safe), narrowing (data-loss), or a cast that may fail (may-fail)?"""
+def classify_type_change(old: Any, new: Any, backend: Backend | None = None) -> Assessment:
+    """Is `old -> new` widening (safe), narrowing (data-loss), or a cast that may fail (may-fail)?
+
+    `backend` adds what a backend really stores (PostgreSQL's FLOAT is double precision; SQLite's REAL is
+    always a double); without it, types are taken as declared."""
     old_family, new_family = family(old), family(new)
+    if old_family == new_family == "float":
+        return _floats(old, new, backend)
     if old_family == new_family:
         return _SAME_FAMILY.get(old_family, _other)(old_family, old, new)
     if (old_family, new_family) == ("integer", "numeric"):
@@ -91,8 +100,8 @@ def _integers(_family: str, old: Any, new: Any) -> Assessment:
     return SAFE, "widens the integer"
 
 
-def _floats(_family: str, old: Any, new: Any) -> Assessment:
-    if _float_bits(new) < _float_bits(old):
+def _floats(old: Any, new: Any, backend: Backend | None) -> Assessment:
+    if _float_bits(new, backend) < _float_bits(old, backend):
         return DATA_LOSS, "narrows double to single precision"
     return SAFE, "same or wider precision"
 
@@ -134,7 +143,6 @@ _SAME_FAMILY = {
     "string": _lengths,
     "binary": _lengths,
     "integer": _integers,
-    "float": _floats,
     "numeric": _numerics,
 }
 

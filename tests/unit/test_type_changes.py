@@ -203,3 +203,14 @@ def test_a_change_the_rules_cannot_reason_about_may_fail_never_passes_as_safe(ol
 )
 def test_widens_text_only_for_string_to_a_longer_or_unbounded_string(old: Any, new: Any, expected: bool) -> None:
     assert widens_text(old, new) is expected
+
+
+def test_what_a_backend_really_stores_decides_a_float_change() -> None:
+    """PostgreSQL's FLOAT is double precision and SQLite's REAL always a double: only MySQL's FLOAT is single."""
+    from schema_tools.dialects import backend_named
+
+    assert classify_type_change(sa.Double(), sa.Float())[0] == DATA_LOSS  # as declared: FLOAT may be single
+    assert classify_type_change(sa.Double(), sa.Float(), backend_named("postgresql"))[0] == SAFE
+    assert classify_type_change(sa.Double(), sa.REAL(), backend_named("postgresql"))[0] == DATA_LOSS
+    assert classify_type_change(sa.Double(), sa.REAL(), backend_named("sqlite"))[0] == SAFE
+    assert classify_type_change(sa.Double(), sa.Float(), backend_named("mysql"))[0] == DATA_LOSS
