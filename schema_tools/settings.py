@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .comparators import PLUGIN_NAMES
 from .config import alembic_config, load_metadata, project_root
 from .dialects import BACKENDS, backend_named
 
@@ -146,7 +147,7 @@ def compare_options(dialect_name: str) -> dict[str, Any]:
     return {
         "compare_type": True,
         "compare_server_default": True,
-        "autogenerate_plugins": ["alembic.autogenerate.*", PLUGIN_NAME],
+        "autogenerate_plugins": ["alembic.autogenerate.*", PLUGIN_NAME, *PLUGIN_NAMES],
         "render_as_batch": backend_named(dialect_name).render_as_batch,
         "include_name": include_name,
         "include_object": include_object,
