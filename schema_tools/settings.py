@@ -59,6 +59,8 @@ def _normalize_default(text: str | None, column: sa.Column[Any] | None) -> str |
         value = value[1:-1].strip()
     for backend in BACKENDS:
         value = backend.respell_default(value)
+    if value == "null":  # DEFAULT NULL is what a column without a default gets: PostgreSQL and MariaDB drop it
+        return None
     if value == "current_timestamp":
         return value
     if column is not None and isinstance(column.type, sa.Boolean):
@@ -84,7 +86,8 @@ def compare_server_default(
     """
     left = _normalize_default(inspected_default, metadata_column)
     right = _normalize_default(rendered_metadata_default, metadata_column)
-    if left is not None and left == right:
+    plain = isinstance(metadata_default, sa.DefaultClause | None)  # DEFAULT NULL and no default are one
+    if left == right and (left is not None or (plain and (inspected_default, metadata_default) != (None, None))):
         return False
     return None
 
@@ -118,12 +121,13 @@ def _equal_spellings(
     """
     from alembic.util import PriorityDispatchResult
 
-    inspected = _rendered(conn_col.server_default, autogen_context.dialect)
-    if inspected is None:
+    found, declared = conn_col.server_default, metadata_col.server_default
+    if not (isinstance(found, sa.DefaultClause | None) and isinstance(declared, sa.DefaultClause | None)):
         return PriorityDispatchResult.CONTINUE
-    wanted = _rendered(metadata_col.server_default, autogen_context.dialect)
+    inspected = _rendered(found, autogen_context.dialect)
+    wanted = _rendered(declared, autogen_context.dialect)
     left, right = _normalize_default(inspected, metadata_col), _normalize_default(wanted, metadata_col)
-    if left is not None and left == right:
+    if left == right and (inspected, wanted) != (None, None):  # DEFAULT NULL and no default are one
         return PriorityDispatchResult.STOP
     return PriorityDispatchResult.CONTINUE
 
