@@ -17,7 +17,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, Engine
 
 from .changes import KINDS, RISKS, Change, change_from_diff, flatten
-from .display import badge, escape, html_table, text_table
+from .cross_dialect import DIALECT, REAL, across, assess_across
+from .diff_render import DiffView
 from .drawing import Diagram, ERDiagram, ErdOptions, diagram_of_changes, erd
 from .rules.catalog import assess
 from .settings import compare_options
@@ -26,7 +27,14 @@ from .sources import SchemaSource, describe, desired_schema, open_database, refl
 
 @dataclass(frozen=True, repr=False, eq=False)
 class SchemaDiff(Sequence[Change]):
-    """What autogenerate would change to make `target` match `source`; immutable, falsy when empty."""
+    """What autogenerate would change to make `target` match `source`; immutable, falsy when empty.
+
+    Diffing a database of one backend against another's (or a revision, built in SQLite, against a
+    PostgreSQL database), many changes are only the two backends spelling one schema differently
+    (DATETIME vs TIMESTAMP, PostgreSQL's nextval() defaults): those have `origin` "dialect", a safe risk,
+    and stay out of summary(), `risk` and the headline; they are shown apart. The sequence holds every
+    change, real or dialect; real() gives the real ones. Within one backend every change is real.
+    """
 
     changes: tuple[Change, ...]
     source: str
@@ -36,6 +44,8 @@ class SchemaDiff(Sequence[Change]):
     # The live schema, reflected on first use (ER diagrams of the diff need it; the diff itself does not).
     _load_current: Callable[[], MetaData] = field(compare=False)
     _cache: dict[str, MetaData] = field(default_factory=dict, compare=False)
+    # The backend the source was reflected on, when it is another than the target's (a cross-backend diff).
+    source_dialect: str | None = field(default=None, compare=False)
 
     @overload
     def __getitem__(self, index: int) -> Change: ...
@@ -70,92 +80,75 @@ class SchemaDiff(Sequence[Change]):
             groups.setdefault(change.table or "", []).append(change)
         return {table: tuple(groups[table]) for table in sorted(groups)}
 
+    def real(self) -> tuple[Change, ...]:
+        """The real changes: all of them, but for a cross-backend diff's dialect differences."""
+        return tuple(change for change in self.changes if change.origin == REAL)
+
+    def dialect_differences(self) -> tuple[Change, ...]:
+        """A cross-backend diff's changes that are only the two backends' spellings of one thing."""
+        return tuple(change for change in self.changes if change.origin == DIALECT)
+
     def summary(self) -> dict[str, Any]:
-        """Counts: all changes, tables touched, per risk and per kind."""
-        risks = Counter(change.risk for change in self.changes)
-        kinds = Counter(change.kind for change in self.changes)
-        return {
-            "changes": len(self.changes),
-            "tables": len({change.table for change in self.changes}),
+        """Counts of the real changes: all, tables touched, per risk and per kind (+ dialect ones across backends)."""
+        real = self.real()
+        risks = Counter(change.risk for change in real)
+        kinds = Counter(change.kind for change in real)
+        counts = {
+            "changes": len(real),
+            "tables": len({change.table for change in real}),
             "risk": {risk: risks.get(risk, 0) for risk in RISKS},
             "kinds": {kind: kinds[kind] for kind in KINDS if kinds.get(kind)},
         }
+        if self.source_dialect is not None:
+            counts["dialect"] = len(self.changes) - len(real)
+        return counts
 
     @property
     def risk(self) -> str:
-        """The worst risk among the changes ("safe" when there are none)."""
-        worst = max((RISKS.index(change.risk) for change in self.changes), default=0)
+        """The worst risk among the real changes ("safe" when there are none)."""
+        worst = max((RISKS.index(change.risk) for change in self.real()), default=0)
         return RISKS[worst]
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form: {"source", "target", "dialect", "changes": [...], "summary": {...}}."""
+        """JSON-serialisable form: {"source", "target", "dialect", "changes": [...], "summary": {...}}.
+
+        A cross-backend diff adds "source_dialect", and each change its "origin" ("real" or "dialect").
+        """
+        if self.source_dialect is None:
+            changes = [change.to_dict() for change in self.changes]
+            crossed: dict[str, Any] = {}
+        else:
+            changes = [{**change.to_dict(), "origin": change.origin} for change in self.changes]
+            crossed = {"source_dialect": self.source_dialect}
         return {
             "source": self.source,
             "target": self.target,
             "dialect": self.dialect,
-            "changes": [change.to_dict() for change in self.changes],
+            **crossed,
+            "changes": changes,
             "summary": self.summary(),
         }
 
     def diagram(self) -> Diagram:
-        """The union of both schemas, each element marked by these changes: what erd() draws."""
-        return diagram_of_changes(self.changes, self.desired, self.current, f"{self.target} -> {self.source}")
+        """The union of both schemas, each element marked by the real changes: what erd() draws."""
+        return diagram_of_changes(self.real(), self.desired, self.current, f"{self.target} -> {self.source}")
 
     def erd(self, **options: Unpack[ErdOptions]) -> ERDiagram:
         """The diff drawn on an ER diagram (see schema_tools.drawing)."""
         return erd(self, **options)
 
-    def _headline(self) -> str:
-        if not self.changes:
-            return f"No changes: {self.target} matches {self.source}."
-        risk = self.summary()["risk"]
-        counts = ", ".join(f"{risk[name]} {name}" for name in RISKS if risk[name])
-        return (
-            f"{len(self.changes)} change{'s' if len(self.changes) != 1 else ''} in "
-            f"{self.summary()['tables']} table{'s' if self.summary()['tables'] != 1 else ''} "
-            f"to make {self.target} match {self.source} ({counts})"
-        )
+    def _view(self) -> DiffView:
+        backends = f"{self.source_dialect} vs {self.dialect}" if self.source_dialect is not None else ""
+        return DiffView(self.real(), self.dialect_differences(), self.source, self.target, backends)
 
     def __str__(self) -> str:
-        if not self.changes:
-            return self._headline()
-        rows = [
-            (change.table, change.kind, change.name, change.before, change.after, change.risk, change.reason)
-            for change in self.changes
-        ]
-        table = text_table(("table", "change", "name", "before", "after", "risk", "why"), rows)
-        return f"{self._headline()}\n{table}"
+        return self._view().text()
 
     def __repr__(self) -> str:
         return f"<SchemaDiff {self.dialect}: {len(self.changes)} changes>\n{self}"
 
     def _repr_html_(self) -> str:
-        if not self.changes:
-            return f'<div class="st-caption">{escape(self._headline())}</div>'
-        rows: list[list[str]] = []
-        styles: list[str] = []
-        for table, changes in self.by_table().items():
-            rows.append([f"<b>{escape(table)}</b>", "", "", "", "", ""])
-            styles.append(' class="st-group"')
-            for change in changes:
-                rows.append(
-                    [
-                        escape(change.kind),
-                        escape(change.name),
-                        escape(change.before),
-                        escape(change.after),
-                        badge(change.risk),
-                        escape(change.reason),
-                    ]
-                )
-                styles.append("")
-        return html_table(
-            ("change", "name", "before", "after", "risk", "why"),
-            rows,
-            caption=escape(self._headline()),
-            row_styles=styles,
-            raw_html_columns=range(6),
-        )
+        return self._view().html()
 
 
 def compare(connection: Connection, desired: MetaData, *, only: Collection[str] | None = None) -> list[Any]:
@@ -263,8 +256,14 @@ def diff(
     desired = desired_schema(source, config=config)
     with open_database(database, config=config) as connection:
         dialect = connection.dialect
+        # A schema read on another backend: its types made renderable here, its changes marked real or dialect.
+        desired, pair = across(source, desired, dialect, config)
         ordered = canonical_order(group_by_table(changes_of(connection, compare(connection, desired))), desired)
-        changes = assess(tuple(ordered), connection if preflight else None, connection.dialect.name)
+        live = connection if preflight else None
+        if pair is None:
+            changes = assess(tuple(ordered), live, connection.dialect.name)
+        else:
+            changes = assess_across(ordered, live, pair, desired)
 
     def load_current() -> MetaData:
         with open_database(database, config=config) as connection:
@@ -277,4 +276,5 @@ def diff(
         dialect=dialect.name,
         desired=desired,
         _load_current=load_current,
+        source_dialect=pair.source.dialect_name if pair is not None else None,
     )

@@ -56,7 +56,8 @@ def run_diff(args: argparse.Namespace) -> int:
     source: Any = getattr(args, "source", None) or metadata_of(args, config)
     result = diff(source, args.url, config=config)
     _print(result, args.format)
-    return EXIT_CHANGES if result else EXIT_OK
+    # Across backends, a diff of dialect differences only (the same schema spelled twice) is not a change.
+    return EXIT_CHANGES if result.real() else EXIT_OK
 
 
 def run_check(args: argparse.Namespace) -> int:
