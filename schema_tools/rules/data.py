@@ -114,18 +114,6 @@ def unique_on_duplicates(subject: Subject, context: RuleContext) -> Verdict | No
     return Verdict("unique-on-duplicates", SAFE, INFO, f"a unique key on {on}: existing values are unique", fix, 0)
 
 
-@rule("check-on-rows", "add_constraint")
-def check_on_rows(subject: Subject, context: RuleContext) -> Verdict | None:
-    """A new CHECK constraint fails when an existing row violates it; schema-tools cannot count those.
-
-    Fix: fix the violating rows first, or add it NOT VALID (PostgreSQL) and validate later."""
-    target = subject.change.raw[1] if len(subject.change.raw) > 1 else None
-    if not isinstance(target, sa.CheckConstraint):
-        return None
-    message = f"a CHECK constraint on {subject.table} fails if an existing row violates it (not counted)"
-    return Verdict("check-on-rows", MAY_FAIL, WARNING, message, "fix the violating rows first")
-
-
 @rule("fk-orphans", "add_fk")
 def fk_orphans(subject: Subject, context: RuleContext) -> Verdict:
     """A new foreign key fails when existing rows point to no parent row.
