@@ -24,6 +24,7 @@ from .errors import ConfigurationError
 from .fingerprints import Catalog, database_fingerprints, model_fingerprints, supports_fingerprints
 from .rules.catalog import assess
 from .sources import SchemaSource, describe, desired_schema, is_revision, reflect_source
+from .views import VIEWS_KEY
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,9 @@ class DiffSession:
     def _can_narrow(desired: MetaData, dialect: sa.Dialect) -> bool:
         # Tables in other schemas are outside the catalog query's view, and a change Alembic ties to no
         # table cannot be narrowed to one: compare those in full.
-        return supports_fingerprints(dialect) and all(table.schema is None for table in desired.tables.values())
+        # Views are not in the table fingerprints either (schema_tools.views): a model with views compares in full.
+        in_default_schema = all(table.schema is None for table in desired.tables.values())
+        return supports_fingerprints(dialect) and in_default_schema and not desired.info.get(VIEWS_KEY)
 
     @staticmethod
     def _compare_only(
