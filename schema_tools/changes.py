@@ -31,6 +31,20 @@ KINDS = (
     "remove_fk",
     "add_table_comment",
     "remove_table_comment",
+    # Views the models declare (schema_tools.views), compared by schema_tools.comparators.views.
+    "add_view",
+    "remove_view",
+    "replace_view",
+    # Computed and identity columns (schema_tools.comparators.generated).
+    "modify_computed",
+    "modify_identity",
+    # Named enum types, per type (schema_tools.comparators.enums): table is None, columns are "table.column".
+    "add_enum_type",
+    "remove_enum_type",
+    "rename_enum_type",
+    "add_enum_label",
+    "remove_enum_label",
+    "reorder_enum_labels",
 )
 
 
@@ -55,10 +69,16 @@ class Change:
     raw: tuple[Any, ...] = field(default=(), repr=False, compare=False)
     # Every rule's verdict on this change, worst first (schema_tools.rules); `risk` and `reason` are the worst's.
     verdicts: tuple[Verdict, ...] = field(default=(), repr=False, compare=False)
+    # "real", or "dialect" when a cross-backend diff sees only two backends spelling one thing (cross_dialect.py).
+    origin: str = field(default="real", repr=False)
 
     @property
     def object_type(self) -> str:
         """table, column, index, unique constraint or foreign key."""
+        if self.kind.endswith("_view"):
+            return "view"
+        if "_enum_" in self.kind:
+            return "enum type"
         if self.kind.endswith("_table") or self.kind.endswith("table_comment"):
             return "table"
         if self.kind.endswith("_index"):
@@ -86,6 +106,8 @@ class Change:
             "columns": list(self.columns),
             "risk": self.risk,
             "reason": self.reason,
+            # Only a cross-backend diff's dialect differences say so: a same-backend diff's JSON is as it was.
+            **({"origin": self.origin} if self.origin != "real" else {}),
         }
 
 
@@ -183,6 +205,8 @@ def _column_change(diff: tuple[Any, ...], dialect: Dialect | None) -> Change:
 
 def _modified_text(kind: str, value: Any, dialect: Dialect | None) -> str | None:
     """How a modify_* change shows its before and after values."""
+    if kind == "modify_type" and isinstance(value, sa.Enum) and "'" not in type_text(value, dialect):
+        return f"{type_text(value, dialect)} ({', '.join(map(repr, value.enums))})"  # VARCHAR(5) hides the labels
     if kind == "modify_type":
         return type_text(value, dialect)
     if kind == "modify_nullable":
@@ -209,7 +233,10 @@ def _constraint_change(diff: tuple[Any, ...], dialect: Dialect | None) -> Change
     constraint = diff[1]
     columns = _constraint_columns(constraint)
     word = _CONSTRAINT_WORDS.get(type(constraint).__name__, "UNIQUE")
-    before, after = _added_or_removed(diff[0], f"{word} ({', '.join(columns)})")
+    text = f"{word} ({', '.join(columns)})"
+    if isinstance(constraint, sa.CheckConstraint):  # a CHECK shows its expression, not its (often no) columns
+        text = f"CHECK ({constraint.sqltext})"
+    before, after = _added_or_removed(diff[0], text)
     return Change(diff[0], constraint.table.name, constraint.name, before, after, columns, raw=diff)
 
 
@@ -224,7 +251,25 @@ def _table_comment_change(diff: tuple[Any, ...], dialect: Dialect | None) -> Cha
     return Change(diff[0], table.name, table.name, diff[2] if len(diff) > 2 else None, table.comment, raw=diff)
 
 
+def _view_change(diff: tuple[Any, ...], dialect: Dialect | None) -> Change:
+    """A view's change: no table of its own (table None); before and after are its definitions."""
+    if diff[0] == "replace_view":
+        return Change(diff[0], None, diff[1], diff[2], diff[3], raw=diff)
+    before, after = _added_or_removed(diff[0], diff[2] or "")
+    return Change(diff[0], None, diff[1], before, after, raw=diff)
+
+
+def _enum_change(diff: tuple[Any, ...], dialect: Dialect | None) -> Change:
+    """An enum tuple: (kind, schema, table, name, before, after, columns, detail), see comparators/enum_ops.py."""
+    kind, _schema, table, name, before, after, columns = diff[:7]
+    return Change(kind, table, name, before, after, tuple(columns), raw=diff)
+
+
 _BUILDERS = {
+    **dict.fromkeys(KINDS[KINDS.index("add_enum_type") : KINDS.index("reorder_enum_labels") + 1], _enum_change),
+    "add_view": _view_change,
+    "remove_view": _view_change,
+    "replace_view": _view_change,
     "add_table": _table_change,
     "remove_table": _table_change,
     "add_column": _column_change,

@@ -88,7 +88,8 @@ def values_not_fitting(connection: Connection, table: str, column: str, new_type
     condition: sa.ColumnElement[bool] | None = None
     length = getattr(new_type, "length", None)
     if isinstance(new_type, satypes.String) and length is not None:
-        condition = sa.func.length(value) > length
+        # Through a text cast: PostgreSQL has no length() of an enum (or any non-text) column.
+        condition = sa.func.length(sa.cast(value, sa.Text)) > length
     elif isinstance(new_type, satypes.Integer) and not isinstance(new_type, satypes.Boolean):
         as_number = sa.cast(value, sa.Float)
         condition = as_number != sa.func.floor(as_number)

@@ -27,6 +27,9 @@ SCHEMA_OPERATIONS = frozenset(
         "create_exclude_constraint", "create_foreign_key", "create_index", "create_primary_key", "create_table",
         "create_table_comment", "create_unique_constraint", "drop_column", "drop_constraint", "drop_index",
         "drop_table", "drop_table_comment", "rename_table",
+        # schema-tools' own operations (comparators/enum_ops.py, view_ops.py): fixed by their arguments too.
+        "alter_enum_type", "create_enum_type", "create_view", "drop_enum_type", "drop_view", "rename_enum_type",
+        "replace_view",
     }
 )  # fmt: skip
 # op.* helpers allowed inside arguments: they only build names and literals.
@@ -94,9 +97,22 @@ def _call_reason(call: ast.Call, operation_names: set[str]) -> str | None:
     return _dynamic_parts(call, operation_names)
 
 
+def _autocommit_block(call: ast.expr, operation_names: set[str]) -> bool:
+    """`op.get_context().autocommit_block()`: PostgreSQL's ALTER TYPE ... ADD VALUE runs outside the transaction."""
+    return any(ast.unparse(call) == f"{name}.get_context().autocommit_block()" for name in operation_names)
+
+
 def _with_reason(statement: ast.With, operation_names: set[str]) -> str | None:
-    """`with op.batch_alter_table(...) as batch_op:` whose body is fixed operations on batch_op."""
+    """`with op.batch_alter_table(...) as batch_op:` whose body is fixed operations on batch_op, or an
+    autocommit block around fixed operations."""
     item = statement.items[0] if len(statement.items) == 1 else None
+    if item is not None and item.optional_vars is None and _autocommit_block(item.context_expr, operation_names):
+        return next((r for r in (_statement_reason(s, operation_names) for s in statement.body) if r), None)
+    return _batch_reason(statement, item, operation_names)
+
+
+def _batch_reason(statement: ast.With, item: ast.withitem | None, operation_names: set[str]) -> str | None:
+    """`with op.batch_alter_table(...) as batch_op:` whose body is fixed operations on batch_op."""
     call = item.context_expr if item is not None else None
     if not (isinstance(call, ast.Call) and item is not None and isinstance(item.optional_vars, ast.Name)):
         return "uses a with block other than op.batch_alter_table"

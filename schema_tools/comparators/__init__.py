@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-_MODULES: tuple[ModuleType, ...] = ()
+from . import checks, enums, generated, primary_keys, types, views
+
+_MODULES: tuple[ModuleType, ...] = (types, views, checks, generated, primary_keys, enums)
 
 PLUGIN_NAMES: tuple[str, ...] = tuple(module.PLUGIN_NAME for module in _MODULES)

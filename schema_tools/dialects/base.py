@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.engine import URL, Connection, Dialect, Engine
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.types import TypeEngine
 
 from ..backup_format import BackupFormat
 from ..errors import BackupError, UnsupportedBackend
 from ..fingerprint_types import Catalog
+from .base_enums import NamedEnum
+from .base_views import ViewCatalog
 
 # How a backend's migration lock waits: called with one non-blocking attempt and what the lock is on.
 LockWait = Callable[[Callable[[], bool], str], None]
@@ -55,6 +57,16 @@ class Backend:
     boolean_literals: ClassVar[tuple[str, str]] = ("1", "0")
     # Lowercased server defaults this backend reflects in its own spelling -> the spelling the models use.
     default_spellings: ClassVar[dict[str, str]] = {}
+    # Is every primary key column NOT NULL, whatever CREATE TABLE says? (SQLite keeps NULLs in most keys.)
+    primary_keys_not_null: ClassVar[bool] = False
+    # Cross-backend diffs (schema_tools.cross_dialect): can a datetime keep its time zone, can a column or
+    # table keep a comment? Where not, a schema copied from another backend loses them by design.
+    stores_timezones: ClassVar[bool] = True
+    stores_comments: ClassVar[bool] = True
+
+    def autoincrement_default(self, value: str) -> bool:
+        """Is a reflected server default this backend's own numbering of an autoincrement key? Not by default."""
+        return False
 
     def __init__(self, dialect_name: str = "unknown") -> None:
         self.dialect_name = dialect_name
@@ -65,6 +77,11 @@ class Backend:
 
     def float_bits(self, type_: TypeEngine[Any]) -> int | None:
         """The mantissa bits a float type really stores on this backend; None: as its declared precision says."""
+        return None
+
+    def same_type(self, inspected: TypeEngine[Any], metadata: TypeEngine[Any], dialect: Dialect) -> bool | None:
+        """True when this backend stores the models' type as the inspected one though the spellings differ (MySQL
+        makes FLOAT(53) a DOUBLE); None: no fact says so, Alembic's own comparison decides. Never False."""
         return None
 
     def restore_reflected(self, connection: Connection, tables: dict[str, sa.Table], models: sa.MetaData) -> None:
@@ -86,6 +103,14 @@ class Backend:
         """Named enum types (not columns) with their labels in order; by default the backend has none."""
         return {}
 
+    def named_enums(self, connection: Connection, schema: str | None) -> dict[str, NamedEnum] | None:
+        """Named enum types of `schema` with their labels and columns (comparators/enums.py); None: none here."""
+        return None
+
+    def view_catalog(self) -> ViewCatalog:
+        """How views are listed, read and written here (dialects/*_views.py); by default plain SQL views."""
+        return ViewCatalog()
+
     @property
     def family(self) -> str:
         """The name reports use: the canonical one (MariaDB is mysql), or the dialect's own for an unknown backend."""
@@ -94,6 +119,22 @@ class Backend:
     def respell_default(self, value: str) -> str:
         """A lowercased reflected server default in the spelling the models use (what autogenerate compares)."""
         return self.default_spellings.get(value, value)
+
+    # How a column's identity is reflected: "options" (IDENTITY and its options), "auto_increment" (a flag), "none".
+    identity_reflection: ClassVar[str] = "none"
+
+    def respell_expression(self, text: str) -> str:
+        """A CHECK or computed expression (lowercased, unquoted, no spaces) in the spelling the models use."""
+        return text
+
+    def computed_stored_by_default(self, dialect: Dialect) -> bool:
+        """Whether a computed column without persisted= is STORED here (VIRTUAL on SQLite and MySQL/MariaDB)."""
+        return False
+
+    def table_check_constraints(self, connection: Connection, table: sa.Table) -> list[dict[str, Any]]:
+        """The CHECKs of a reflected table as {name, sqltext}, without those the backend made by itself."""
+        checks = (c for c in table.constraints if isinstance(c, sa.CheckConstraint))
+        return [{"name": str(c.name) if isinstance(c.name, str) else None, "sqltext": str(c.sqltext)} for c in checks]
 
     def server_pid(self, dbapi_connection: object) -> int | None:
         """The server process behind a driver connection, to ask what blocks it; None when it cannot be asked."""

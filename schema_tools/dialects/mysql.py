@@ -7,16 +7,19 @@ from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.types import TypeEngine
 
 from ..fingerprint_types import Catalog
+from . import mysql_checks
 from .base import Backend, LockWait
 from .mysql_backup import MySQLBackup
 from .mysql_catalog import catalog_lines, fingerprints, identity_row
 from .mysql_reflection import implicit_indexes, portable_candidates, restore_reflected
 from .mysql_sessions import begin_read_only, configure_engine, connect_args, named_lock
+from .mysql_types import same_type
+from .mysql_views import MySQLViews
 
 
 class MySQL(Backend):
@@ -44,6 +47,7 @@ class MySQL(Backend):
     reads_catalog = True
     # Scratch databases hold any text the models do, whatever the server's default character set.
     create_database_options = " CHARACTER SET utf8mb4"
+    primary_keys_not_null = True
     timeout_parameters: ClassVar[dict[str, str]] = {"pymysql": "connect_timeout"}
     # MariaDB reflects now() as current_timestamp() (booleans as 0/1, which the normaliser handles for all).
     default_spellings: ClassVar[dict[str, str]] = {
@@ -51,6 +55,19 @@ class MySQL(Backend):
         "now()": "current_timestamp",
         "localtimestamp": "current_timestamp",
     }
+    # DATETIME keeps no zone (TIMESTAMP converts to UTC and back, and keeps none either).
+    stores_timezones = False
+
+    identity_reflection = "auto_increment"
+
+    def table_check_constraints(self, connection: Connection, table: sa.Table) -> list[dict[str, Any]]:
+        """Both levels of CHECK (MariaDB's catalog), without MariaDB's json_valid ones for JSON columns."""
+        found = super().table_check_constraints(connection, table)
+        return mysql_checks.table_check_constraints(table.name, found, self.catalog_check_constraints(connection))
+
+    def view_catalog(self) -> MySQLViews:
+        """SHOW CREATE VIEW, CREATE OR REPLACE VIEW; what a view reads is parsed from its definition."""
+        return MySQLViews()
 
     def restore_reflected(self, connection: Connection, tables: dict[str, sa.Table], models: sa.MetaData) -> None:
         """Unique constraints come back as unique indexes, MariaDB's JSON as LONGTEXT: give back the models' own."""
@@ -63,6 +80,10 @@ class MySQL(Backend):
     def portable_candidates(self, type_: TypeEngine[Any]) -> tuple[TypeEngine[Any], ...]:
         """TINYINT(1) is MySQL's BOOLEAN."""
         return portable_candidates(type_)
+
+    def same_type(self, inspected: TypeEngine[Any], metadata: TypeEngine[Any], dialect: Dialect) -> bool | None:
+        """FLOAT(25..53) and DOUBLE PRECISION are stored as DOUBLE, FLOAT(0..24) as FLOAT, BOOL as TINYINT(1)."""
+        return same_type(inspected, metadata, dialect)
 
     def catalog_check_constraints(self, connection: Connection) -> list[tuple[str, str | None, str]] | None:
         """MariaDB keeps column-level CHECKs (its JSON columns' json_valid) out of what SQLAlchemy reflects, so

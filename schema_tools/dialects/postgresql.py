@@ -7,16 +7,22 @@ from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.types import TypeEngine
 
 from ..fingerprint_types import Catalog
+from . import postgresql_checks
 from .base import Backend, LockWait
+from .base_enums import NamedEnum
 from .postgresql_backup import PostgreSQLBackup
 from .postgresql_catalog import catalog_lines, fingerprints, identity_row
 from .postgresql_defaults import without_cast
+from .postgresql_enums import named_enums
 from .postgresql_sessions import advisory_lock, begin_read_only, connect_args, read_only_session
+from .postgresql_spellings import is_sequence_default
+from .postgresql_types import same_type, without_null_cast
+from .postgresql_views import PostgreSQLViews
 from .postgresql_waits import backend_pid, blocked_by
 
 
@@ -46,11 +52,26 @@ class PostgreSQL(Backend):
     drop_database_options = " WITH (FORCE)"
     timeout_parameters: ClassVar[dict[str, str]] = {"psycopg": "connect_timeout", "psycopg2": "connect_timeout"}
     boolean_literals = ("true", "false")
+    primary_keys_not_null = True
     default_spellings: ClassVar[dict[str, str]] = {
         "now()": "current_timestamp",
         "now": "current_timestamp",
         "localtimestamp": "current_timestamp",
     }
+
+    identity_reflection = "options"
+
+    def respell_expression(self, text: str) -> str:
+        """Casts dropped, `= ANY (ARRAY[...])` is IN (...)."""
+        return postgresql_checks.respell_expression(text)
+
+    def computed_stored_by_default(self, dialect: Dialect) -> bool:
+        """STORED before PostgreSQL 18."""
+        return postgresql_checks.computed_stored_by_default(dialect)
+
+    def view_catalog(self) -> PostgreSQLViews:
+        """Plain and materialized views; pg_depend says what each reads."""
+        return PostgreSQLViews()
 
     def float_bits(self, type_: TypeEngine[Any]) -> int | None:
         """A FLOAT without a precision is double precision here (REAL is single)."""
@@ -59,7 +80,15 @@ class PostgreSQL(Backend):
 
     def respell_default(self, value: str) -> str:
         """'x'::character varying is 'x'; now() is current_timestamp."""
-        return super().respell_default(without_cast(value))
+        return super().respell_default(without_null_cast(without_cast(value)))
+
+    def same_type(self, inspected: TypeEngine[Any], metadata: TypeEngine[Any], dialect: Dialect) -> bool | None:
+        """FLOAT(1..24) is stored as REAL, FLOAT and FLOAT(25..53) as DOUBLE PRECISION."""
+        return same_type(inspected, metadata, dialect)
+
+    def autoincrement_default(self, value: str) -> bool:
+        """SERIAL keys reflect nextval('<table>_<column>_seq'::regclass) as their default."""
+        return is_sequence_default(value)
 
     def server_pid(self, dbapi_connection: object) -> int | None:
         """psycopg's backend_pid."""
@@ -72,6 +101,10 @@ class PostgreSQL(Backend):
     def enum_types(self, inspector: sa.Inspector) -> dict[str, tuple[str, ...]]:
         """CREATE TYPE ... AS ENUM types, with their labels in order."""
         return {enum["name"]: tuple(enum["labels"]) for enum in inspector.get_enums()}  # type: ignore[attr-defined]
+
+    def named_enums(self, connection: Connection, schema: str | None) -> dict[str, NamedEnum] | None:
+        """CREATE TYPE ... AS ENUM types of `schema`, their labels in sort order, and the columns of that type."""
+        return named_enums(connection, schema)
 
     def connect_args(self, seconds: float) -> dict[str, Any]:
         """libpq's connect_timeout, in whole seconds."""

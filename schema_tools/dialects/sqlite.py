@@ -18,6 +18,7 @@ from .sqlite_catalog import catalog_lines, fingerprints, identity_row
 from .sqlite_ddl import migration_options
 from .sqlite_files import begin_read_only, file_lock, read_only_url, watched_file
 from .sqlite_replica import replica
+from .sqlite_views import SQLiteViews
 
 
 class SQLite(Backend):
@@ -36,6 +37,13 @@ class SQLite(Backend):
     async_drivers: ClassVar[dict[str, str]] = {"sqlite": "sqlite+aiosqlite", "sqlite+pysqlite": "sqlite+aiosqlite"}
     sync_of_async: ClassVar[dict[str, str]] = {"sqlite+aiosqlite": "sqlite"}
     reads_catalog = True
+    # DATETIME is text or a number without a zone; there is no COMMENT.
+    stores_timezones = False
+    stores_comments = False
+
+    def view_catalog(self) -> SQLiteViews:
+        """sqlite_master's CREATE VIEW text; replaced by drop and create."""
+        return SQLiteViews()
 
     def float_bits(self, type_: TypeEngine[Any]) -> int | None:
         """REAL is an 8-byte IEEE double whatever the declaration: no float change narrows here."""

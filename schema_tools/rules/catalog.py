@@ -15,15 +15,18 @@ from sqlalchemy.engine import Connection
 from ..changes import KINDS, Change
 from ..dialects import BACKENDS, Backend
 from ..dialects import postgresql_rules as _postgresql_rules
+from . import checks as _checks
 from . import data as _data
+from . import enums as _enums
 from . import names as _names
 from . import renames as _renames
+from . import views as _views
 from .engine import RULES, RuleContext, Subject, evaluate, worst
 from .findings import Finding, sorted_findings
 from .operations import SAFE_KINDS, subjects_of_changes, subjects_of_ops, unknown_kinds
 from .verdict import DATA_LOSS, SAFE, Verdict
 
-LOADED = (_data, _names, _renames, _postgresql_rules)  # importing them registers their rules
+LOADED = (_checks, _data, _enums, _names, _renames, _views, _postgresql_rules)  # importing them registers their rules
 KNOWN_KINDS = frozenset(KINDS) | SAFE_KINDS | {"execute", "unknown"}
 
 

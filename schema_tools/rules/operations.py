@@ -80,7 +80,10 @@ def subjects_of_ops(container: Any) -> list[Subject]:
         if tuples is None:
             subjects.append(Subject(_fallback(table, operation), name, operation))
             continue
-        subjects.extend(Subject(change_from_diff(item, None), name, operation) for item in tuples)
+        for item in tuples:
+            change = change_from_diff(item, None)
+            named = name if type(operation) in _DESCRIPTIONS else describe_change(change)
+            subjects.append(Subject(change, named, operation))
     return subjects
 
 
@@ -98,6 +101,15 @@ _CHANGE_VERBS = {
     "remove_index": "drop_index {name}",
     "add_constraint": "create_unique_constraint {name} on {table}",
     "add_fk": "create_foreign_key {name} on {table}",
+    "add_view": "create_view {name}",
+    "remove_view": "drop_view {name}",
+    "replace_view": "replace_view {name}",
+    "add_enum_type": "create_enum_type {name}",
+    "remove_enum_type": "drop_enum_type {name}",
+    "rename_enum_type": "rename_enum_type {name}",
+    "add_enum_label": "alter_enum_type {name}",
+    "remove_enum_label": "alter_enum_type {name}",
+    "reorder_enum_labels": "alter_enum_type {name}",
 }
 
 
