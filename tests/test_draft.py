@@ -290,8 +290,8 @@ def test_lint_shows_and_classifies_type_classes_as_instances(db_url: sa.URL) -> 
     rewrite = lint(
         ops.AlterColumnOp("items", "id", existing_type=sa.Integer, modify_type=sa.TEXT), dialect="postgresql"
     )
-    assert rewrite["table-rewrite"].startswith("INTEGER -> TEXT rewrites items")
+    assert rewrite["squawk:changing-column-type"].startswith("INTEGER -> TEXT on items: ")
     unknown = lint(ops.AlterColumnOp("items", "code", modify_type=sa.TEXT), dialect="postgresql")
-    assert unknown["table-rewrite"].startswith("? -> TEXT rewrites items"), "no existing_type: shown as ?"
+    assert unknown["squawk:changing-column-type"].startswith("? -> TEXT on items: "), "no existing_type: shown as ?"
     assert not any("<class" in message for message in {**narrowing, **rewrite}.values())
     assert type_text(sa.TEXT, None) == "TEXT" and type_text(sa.String, None) == "VARCHAR"

@@ -131,23 +131,23 @@ def test_a_dropped_and_a_created_table_with_the_same_columns_is_a_suspected_rena
 def test_postgresql_index_without_concurrently_on_a_big_table(postgres_url: sa.URL) -> None:
     live(postgres_url)
     index = ops.CreateIndexOp("ix_items_code", "items", ["code"])
-    assert rules(postgres_url, index, big_table_rows=3)["create-index-not-concurrently"] == ("warning", 3)
-    assert "create-index-not-concurrently" not in rules(postgres_url, index, big_table_rows=4)
+    assert rules(postgres_url, index, big_table_rows=3)["squawk:require-concurrent-index-creation"] == ("warning", 3)
+    assert "squawk:require-concurrent-index-creation" not in rules(postgres_url, index, big_table_rows=4)
     concurrent = ops.CreateIndexOp("ix_items_code", "items", ["code"], postgresql_concurrently=True)
-    assert "create-index-not-concurrently" not in rules(postgres_url, concurrent, big_table_rows=3)
-    assert "create-index-not-concurrently" not in rules(None, index, dialect="sqlite", big_table_rows=0)
+    assert "squawk:require-concurrent-index-creation" not in rules(postgres_url, concurrent, big_table_rows=3)
+    assert "squawk:require-concurrent-index-creation" not in rules(None, index, dialect="sqlite", big_table_rows=0)
 
 
 def test_postgresql_volatile_default_and_table_rewrite() -> None:
     volatile = add("items", sa.Column("token", sa.String(36), server_default=sa.text("gen_random_uuid()")))
     stable = add("items", sa.Column("created", sa.DateTime, server_default=sa.func.now()))
-    assert "volatile-default" in rules(None, volatile, dialect="postgresql")
-    assert "volatile-default" not in rules(None, stable, dialect="postgresql")
-    assert "volatile-default" not in rules(None, volatile, dialect="sqlite")
+    assert "squawk:adding-field-with-default" in rules(None, volatile, dialect="postgresql")
+    assert "squawk:adding-field-with-default" not in rules(None, stable, dialect="postgresql")
+    assert "squawk:adding-field-with-default" not in rules(None, volatile, dialect="sqlite")
     rewrite = alter("items", "id", existing_type=sa.Integer(), modify_type=sa.BigInteger())
     catalog_only = alter("items", "code", existing_type=sa.String(20), modify_type=sa.String(40))
-    assert "table-rewrite" in rules(None, rewrite, dialect="postgresql")
-    assert "table-rewrite" not in rules(None, catalog_only, dialect="postgresql")
+    assert "squawk:changing-column-type" in rules(None, rewrite, dialect="postgresql")
+    assert "squawk:changing-column-type" not in rules(None, catalog_only, dialect="postgresql")
 
 
 def test_identifiers_over_the_dialect_limit_are_rejected_before_ddl() -> None:

@@ -18,6 +18,7 @@ from ..dialects import postgresql_rules as _postgresql_rules
 from . import checks as _checks
 from . import data as _data
 from . import enums as _enums
+from . import locks as _locks
 from . import names as _names
 from . import renames as _renames
 from . import views as _views
@@ -26,7 +27,8 @@ from .findings import Finding, sorted_findings
 from .operations import SAFE_KINDS, subjects_of_changes, subjects_of_ops, unknown_kinds
 from .verdict import DATA_LOSS, SAFE, Verdict
 
-LOADED = (_checks, _data, _enums, _names, _renames, _views, _postgresql_rules)  # importing them registers their rules
+# Importing them registers their rules.
+LOADED = (_checks, _data, _enums, _locks, _names, _renames, _views, _postgresql_rules)
 KNOWN_KINDS = frozenset(KINDS) | SAFE_KINDS | {"execute", "unknown"}
 
 

@@ -110,7 +110,7 @@ def test_a_type_given_as_a_class_is_judged_like_an_instance() -> None:
 @pytest.mark.parametrize(("backend", "fires"), [("postgresql", True), ("sqlite", False), ("mysql", False)])
 def test_table_rewrite_is_a_postgresql_rule(backend: str, fires: bool) -> None:
     operation = ops.AlterColumnOp("bots", "size", modify_type=sa.BigInteger(), existing_type=sa.Integer())
-    assert ("table-rewrite" in rules_of(lint([operation], backend))) is fires
+    assert ("squawk:changing-column-type" in rules_of(lint([operation], backend))) is fires
 
 
 def test_widening_text_on_postgresql_is_a_catalog_change_not_a_rewrite() -> None:
@@ -121,7 +121,7 @@ def test_widening_text_on_postgresql_is_a_catalog_change_not_a_rewrite() -> None
 @pytest.mark.parametrize(("backend", "fires"), [("postgresql", True), ("sqlite", False), ("mysql", False)])
 def test_a_volatile_default_is_a_postgresql_rule(backend: str, fires: bool) -> None:
     column = sa.Column("token", sa.Uuid, server_default=sa.text("gen_random_uuid()"))
-    assert ("volatile-default" in rules_of(lint([ops.AddColumnOp("bots", column)], backend))) is fires
+    assert ("squawk:adding-field-with-default" in rules_of(lint([ops.AddColumnOp("bots", column)], backend))) is fires
 
 
 def test_a_stable_default_such_as_now_is_not_volatile() -> None:
@@ -295,6 +295,6 @@ def test_rules_table_lists_every_registered_rule_exactly_once() -> None:
 
 def test_rules_table_shows_backend_only_rules_for_their_backend_alone() -> None:
     rows = {line.split("`")[1]: line for line in rules_table().splitlines() if line.startswith("| `")}
-    assert "MySQL" not in rows["table-rewrite"] and "PostgreSQL" in rows["table-rewrite"]
+    assert "MySQL" not in rows["squawk"] and "PostgreSQL" in rows["squawk"]
     assert "SQLite" not in rows["identifier-too-long"]
     assert all(label in rows["drop-table"] for label in ("SQLite", "PostgreSQL", "MySQL"))
