@@ -5,19 +5,21 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Connection
 
 from .backup import Backup, backup
+from .backup_folder import backup_folder
 from .catalog import State, catalog_state, state_changes
 from .checksums import record_movement
 from .config import alembic_config, project_of
-from .connect import mask_text, sqlite_path, sync_url
+from .connect import mask_text, sync_url
+from .ddl_retry import LockRetries
+from .ddl_timeouts import ddl_timeouts
 from .dialects import backend_of
-from .errors import BackupError, DataLossRefused, MigrationFailed, MultipleHeads, RevisionError, SchemaToolsError
+from .errors import DataLossRefused, MigrationFailed, MultipleHeads, RevisionError, SchemaToolsError
 from .guard import Verdict, judge
 from .handoff import env_script
 from .labels import describe
@@ -46,28 +48,7 @@ class _Run:
     backend: str
     scripts: ScriptDirectory
     progress: Progress | None
-
-
-def _backup_dir(url: URL, config: Config, backup_dir: str | os.PathLike[str] | None) -> Path:
-    project = project_of(config)
-    if backup_dir is not None:
-        directory = Path(backup_dir)
-    elif project.backup_dir is not None:
-        directory = project.backup_dir
-    elif (path := sqlite_path(url) if backend_of(url).file_based else None) is not None:
-        directory = path.parent / "backups"
-    else:
-        directory = project.root / "backups"
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise BackupError(
-            f"cannot create the backup folder {directory}: {error.strerror}: pass --backup-dir to a writable folder "
-            "(or --no-backup)"
-        ) from None
-    if not os.access(directory, os.W_OK):
-        raise BackupError(f"the backup folder {directory} is not writable: pass --backup-dir to a writable folder")
-    return directory
+    retries: LockRetries
 
 
 def _state(url: URL) -> State:
@@ -134,7 +115,18 @@ def _migrate(run: _Run, start: tuple[str, ...], steps: list[Step], made: Backup 
     snapshots: dict[tuple[str, ...], State] = {start: before}
     run.config.attributes["migration_lock_held"] = True
     try:
-        return migrate(run.config, run.url, run.direction, run.target, on_version=_snapshotter(run, steps, snapshots))
+        on_version = _snapshotter(run, steps, snapshots)
+        resolved = resolve(run.scripts, start, run.target, run.direction)  # a retry must not move a relative target
+        absolute = (resolved[0] if resolved else "base") if len(resolved) < 2 or run.direction != "upgrade" else None
+        timeouts = run.retries.timeouts
+        done = run.retries.run(
+            lambda writes: migrate(
+                run.config, run.url, run.direction, run.target if run.retries.attempts == 1 or absolute is None
+                else absolute, on_version=on_version, timeouts=timeouts, writes=writes,
+            )
+        )  # fmt: skip
+        assert isinstance(done, Movement)
+        return Movement(run.direction, start, done.after, tuple(moved(run.scripts, start, done.after, run.direction)))
     except Exception as error:
         failure = _failure(run, start, steps, made, snapshots, error)
         raise failure from (error if not isinstance(error, SchemaToolsError) else None)
@@ -164,7 +156,7 @@ def _locked(
     if connection.in_transaction():
         connection.rollback()
     # The backup folder is checked before judging: a wrong --backup-dir fails at once, not after the guard ran.
-    directory = _backup_dir(run.url, run.config, backup_dir) if take_backup and not empty else None
+    directory = backup_folder(run.url, run.config, backup_dir) if take_backup and not empty else None
     verdicts = () if allow_data_loss else _judged(run, current, steps, final)
     made = (
         backup(run.url, directory=directory) if directory is not None else None
@@ -187,13 +179,15 @@ def _run(
     config: Config | str | None,
     backup_dir: str | os.PathLike[str] | None,
     progress: Progress | None,
+    timeouts: tuple[float | None, float | None, int | None, float | None] = (None, None, None, None),
 ) -> MigrationReport:
     cfg = config if isinstance(config, Config) else alembic_config(config, quiet=True)
     project = project_of(cfg)
     parsed = sync_url(project.database_url(url))
     scripts = load_scripts(cfg)
     _refuse_multiple_heads(scripts, direction, target)
-    run = _Run(direction, target, cfg, parsed, describe(parsed), backend_of(parsed).family, scripts, progress)
+    retries = LockRetries(ddl_timeouts(project, *timeouts), backend_of(parsed), parsed, progress or say)
+    run = _Run(direction, target, cfg, parsed, describe(parsed), backend_of(parsed).family, scripts, progress, retries)
     with (
         statement_watch(progress or say),
         opened(parsed) as connection,
@@ -226,7 +220,8 @@ def _failure(
     error: BaseException,
 ) -> MigrationFailed:
     """The error after a failed run: where the database really is, and what the failed revision left behind."""
-    reason = mask_text(_first_line(error), run.url)
+    lock = run.retries.reason(error)
+    reason = mask_text(lock[0] if lock else _first_line(error), run.url)
     persisted: tuple[str, ...] = ()
     at: tuple[str, ...] = ()
     try:
@@ -244,7 +239,9 @@ def _failure(
     report = MigrationReport(
         run.direction, run.label, run.backend, start, tuple(done), made, False, failed, reason, at, left, persisted
     )
-    return MigrationFailed(f"{run.direction} failed in revision {failed}: {reason}; database {left}", report=report)
+    todo = f": {lock[1]}" if lock else ""
+    message = f"{run.direction} failed in revision {failed}: {reason}; database {left}{todo}"
+    return MigrationFailed(message, report=report)
 
 
 def _first_line(error: BaseException) -> str:
@@ -261,10 +258,19 @@ def upgrade(
     config: Config | str | None = None,
     backup_dir: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    ddl_lock_timeout: float | None = None,
+    statement_timeout: float | None = None,
+    ddl_retries: int | None = None,
+    ddl_retry_backoff: float | None = None,
 ) -> MigrationReport:
-    """Upgrade to `revision` through the app's env.py: judge each revision, back up, migrate one at a time."""
+    """Upgrade to `revision` through the app's env.py: judge each revision, back up, migrate one at a time.
+
+    DDL gives up a lock wait after ddl_lock_timeout seconds and is retried ddl_retries times (None: the
+    project's ddl-lock-timeout, statement-timeout, ddl-retries, ddl-retry-backoff).
+    """
     return _run("upgrade", url, revision, take_backup=backup, allow_data_loss=allow_data_loss, config=config,
-                backup_dir=backup_dir, progress=progress)  # fmt: skip
+                backup_dir=backup_dir, progress=progress,
+                timeouts=(ddl_lock_timeout, statement_timeout, ddl_retries, ddl_retry_backoff))  # fmt: skip
 
 
 def downgrade(
@@ -276,7 +282,12 @@ def downgrade(
     config: Config | str | None = None,
     backup_dir: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    ddl_lock_timeout: float | None = None,
+    statement_timeout: float | None = None,
+    ddl_retries: int | None = None,
+    ddl_retry_backoff: float | None = None,
 ) -> MigrationReport:
     """Downgrade to `revision` (a revision, -N or base) the same way; drops need allow_data_loss."""
     return _run("downgrade", url, revision, take_backup=backup, allow_data_loss=allow_data_loss, config=config,
-                backup_dir=backup_dir, progress=progress)  # fmt: skip
+                backup_dir=backup_dir, progress=progress,
+                timeouts=(ddl_lock_timeout, statement_timeout, ddl_retries, ddl_retry_backoff))  # fmt: skip

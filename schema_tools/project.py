@@ -22,9 +22,17 @@ PROJECT_ENV = "SCHEMA_TOOLS_PROJECT"
 METADATA_ENV = "SCHEMA_TOOLS_METADATA"
 CONNECT_TIMEOUT_ENV = "SCHEMA_TOOLS_CONNECT_TIMEOUT"
 LOCK_TIMEOUT_ENV = "SCHEMA_TOOLS_LOCK_TIMEOUT"
+DDL_LOCK_TIMEOUT_ENV = "SCHEMA_TOOLS_DDL_LOCK_TIMEOUT"
+STATEMENT_TIMEOUT_ENV = "SCHEMA_TOOLS_STATEMENT_TIMEOUT"
+DDL_RETRIES_ENV = "SCHEMA_TOOLS_DDL_RETRIES"
+DDL_RETRY_BACKOFF_ENV = "SCHEMA_TOOLS_DDL_RETRY_BACKOFF"
 DEFAULT_URL_ENV = "DATABASE_URL"
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_LOCK_TIMEOUT = 300.0
+DEFAULT_DDL_LOCK_TIMEOUT = 5.0
+DEFAULT_STATEMENT_TIMEOUT = 0.0
+DEFAULT_DDL_RETRIES = 3
+DEFAULT_DDL_RETRY_BACKOFF = 1.0
 TABLE = "tool.schema-tools"
 PROJECT_ATTRIBUTE = "schema_tools.project"
 
@@ -43,6 +51,12 @@ class Project:
     backup_dir: Path | None = None
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    # A guarded migration's DDL gives up a lock wait after ddl_lock_timeout seconds (instead of queueing every
+    # later query behind it) and retries ddl_retries times, waiting backoff, 2x backoff, ...; 0 means no limit.
+    ddl_lock_timeout: float = DEFAULT_DDL_LOCK_TIMEOUT
+    statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT
+    ddl_retries: int = DEFAULT_DDL_RETRIES
+    ddl_retry_backoff: float = DEFAULT_DDL_RETRY_BACKOFF
     # "module:function" run on every new, empty scratch database before the first revision: for histories that
     # start on tables the app creates itself (MLflow's first revision alters a table no revision creates).
     scratch_setup: str | None = None

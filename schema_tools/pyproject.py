@@ -13,18 +13,29 @@ from .alembic_paths import resolve_path
 from .errors import ConfigurationError
 from .project import (
     CONNECT_TIMEOUT_ENV,
+    DDL_LOCK_TIMEOUT_ENV,
+    DDL_RETRIES_ENV,
+    DDL_RETRY_BACKOFF_ENV,
     DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_DDL_LOCK_TIMEOUT,
+    DEFAULT_DDL_RETRIES,
+    DEFAULT_DDL_RETRY_BACKOFF,
     DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_STATEMENT_TIMEOUT,
     DEFAULT_URL_ENV,
     LOCK_TIMEOUT_ENV,
     PROJECT_ENV,
+    STATEMENT_TIMEOUT_ENV,
     TABLE,
     Project,
 )
 
 KEYS = (
     "metadata", "alembic-ini", "url-env", "import", "backup-dir", "connect-timeout", "lock-timeout", "scratch-setup",
+    "ddl-lock-timeout", "statement-timeout", "ddl-retries", "ddl-retry-backoff",
 )  # fmt: skip
+# Keys that may be 0 ("no limit", "no retry"), and the one that counts rather than measures seconds.
+_ZERO_ALLOWED = ("ddl-lock-timeout", "statement-timeout", "ddl-retries", "ddl-retry-backoff")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -49,9 +60,17 @@ def tool_tables(pyproject: Path) -> tuple[dict[str, Any] | None, bool]:
 
 
 def _number(value: Any, key: str, where: Path) -> float:
+    if key in _ZERO_ALLOWED and not isinstance(value, bool) and isinstance(value, int | float) and value == 0:
+        return 0.0
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise ConfigurationError(f"{key} in [{TABLE}] of {where} must be a positive number of seconds, not {value!r}")
     return float(value)
+
+
+def _count(value: Any, key: str, where: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError(f"{key} in [{TABLE}] of {where} must be a whole number (0 or more), not {value!r}")
+    return value
 
 
 def _is_spec(value: Any) -> bool:
@@ -115,6 +134,16 @@ def from_table(root: Path, pyproject: Path, table: dict[str, Any], alembic_in_to
         backup_dir=resolve_path(root, backup_dir) if backup_dir else None,
         connect_timeout=_number(values.get("connect-timeout", DEFAULT_CONNECT_TIMEOUT), "connect-timeout", pyproject),
         lock_timeout=_number(values.get("lock-timeout", DEFAULT_LOCK_TIMEOUT), "lock-timeout", pyproject),
+        ddl_lock_timeout=_number(
+            values.get("ddl-lock-timeout", DEFAULT_DDL_LOCK_TIMEOUT), "ddl-lock-timeout", pyproject
+        ),
+        statement_timeout=_number(
+            values.get("statement-timeout", DEFAULT_STATEMENT_TIMEOUT), "statement-timeout", pyproject
+        ),
+        ddl_retries=_count(values.get("ddl-retries", DEFAULT_DDL_RETRIES), "ddl-retries", pyproject),
+        ddl_retry_backoff=_number(
+            values.get("ddl-retry-backoff", DEFAULT_DDL_RETRY_BACKOFF), "ddl-retry-backoff", pyproject
+        ),
         scratch_setup=values.get("scratch-setup"),
         origin=f"[{TABLE}] in {pyproject}",
     )
@@ -155,10 +184,21 @@ def _seconds(name: str) -> float | None:
 def with_environment(project: Project) -> Project:
     """Environment variables override the file: timeouts from SCHEMA_TOOLS_*_TIMEOUT."""
     changes: dict[str, Any] = {}
-    for name, attribute in ((CONNECT_TIMEOUT_ENV, "connect_timeout"), (LOCK_TIMEOUT_ENV, "lock_timeout")):
+    for name, attribute in (
+        (CONNECT_TIMEOUT_ENV, "connect_timeout"),
+        (LOCK_TIMEOUT_ENV, "lock_timeout"),
+        (DDL_LOCK_TIMEOUT_ENV, "ddl_lock_timeout"),
+        (STATEMENT_TIMEOUT_ENV, "statement_timeout"),
+        (DDL_RETRY_BACKOFF_ENV, "ddl_retry_backoff"),
+    ):
         value = _seconds(name)
         if value is not None:
             changes[attribute] = value
+    retries = os.environ.get(DDL_RETRIES_ENV)
+    if retries:
+        if not retries.strip().isdigit():
+            raise ConfigurationError(f"${DDL_RETRIES_ENV} must be a whole number (0 or more), not {retries!r}")
+        changes["ddl_retries"] = int(retries)
     return replace(project, **changes) if changes else project
 
 

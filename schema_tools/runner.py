@@ -21,6 +21,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Connection
 
 from .connect import create_sync_engine, explain_connect_error, parse_url, sqlite_path, sync_url
+from .ddl_timeouts import DdlTimeouts, Writes, session_timeouts
 from .dialects import backend_of
 from .errors import DatabaseNotFound, EnvironmentMismatch, MigrationFailed
 from .event_loop import off_the_running_loop
@@ -96,12 +97,15 @@ def run_alembic(
     share_connection: bool = True,
     on_version: VersionHook | None = None,
     on_wait: Callable[[str], None] | None = None,
+    timeouts: DdlTimeouts | None = None,
+    writes: Writes | None = None,
 ) -> T:
     """Run `action(config)` (an alembic.command call) through the app's env.py on `url`, and only there.
 
     The URL goes to env.py as sqlalchemy.url, -x url, the app's URL environment variable and (for
     env.py files that honour it) config.attributes["connection"]. A statement on any other database
-    is refused before it runs, and the whole command then fails with one line naming env.py.
+    is refused before it runs, and the whole command then fails with one line naming env.py. With
+    `timeouts`, every connection gets the DDL timeouts, and `writes` counts what changed since a version write.
     """
     parsed = parse_url(url)
     with opened(parsed) as connection:
@@ -110,7 +114,12 @@ def run_alembic(
             connection.commit()
         started = time.time()
         shared = connection if share_connection else None
-        with statement_watch(on_wait), firewall(intended, on_version) as watch, handed_over(config, parsed, shared):
+        with (
+            statement_watch(on_wait),
+            firewall(intended, on_version) as watch,
+            session_timeouts(timeouts, shared, writes if writes is not None else Writes()),
+            handed_over(config, parsed, shared),
+        ):
             try:
                 result = off_the_running_loop(lambda: action(config))
                 if connection.in_transaction():
@@ -155,6 +164,8 @@ def migrate(
     *,
     on_version: VersionHook | None = None,
     on_wait: Callable[[str], None] | None = None,
+    timeouts: DdlTimeouts | None = None,
+    writes: Writes | None = None,
 ) -> Movement:
     """Upgrade or downgrade `url` to `target` through env.py in one Alembic run (as `alembic upgrade` does),
     then check that the version table moved as planned."""
@@ -170,7 +181,7 @@ def migrate(
         else:
             command.downgrade(cfg, targets[0] if targets else "base")
 
-    run_alembic(config, url, action, on_version=on_version, on_wait=on_wait)
+    run_alembic(config, url, action, on_version=on_version, on_wait=on_wait, timeouts=timeouts, writes=writes)
     after = read_heads(url)
     if set(after) != set(expected):
         raise MigrationFailed(

@@ -16,6 +16,17 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         "a SQLite file, else backups/ in the app's folder)"
     )  # fmt: skip
     parser.add_argument(
+        "--ddl-lock-timeout", type=float, metavar="SECONDS",
+        help="give up a lock wait after SECONDS instead of queueing every later query (default: ddl-lock-timeout "
+        "in [tool.schema-tools], else 5; 0: no limit)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--statement-timeout", type=float, metavar="SECONDS", help="stop any statement after SECONDS (0: no limit)"
+    )
+    parser.add_argument(
+        "--ddl-retries", type=int, metavar="N", help="retry a revision whose lock wait gave up N times (default 3)"
+    )
+    parser.add_argument(
         "--allow-data-loss",
         action="store_true",
         help="run revisions that drop tables or columns, narrow types, delete rows, or cannot be judged",
@@ -40,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     report = function(
         args.url, args.target, backup=not args.no_backup, allow_data_loss=args.allow_data_loss,
         config=config_of(args), backup_dir=args.backup_dir, progress=progress_printer(args),
+        ddl_lock_timeout=args.ddl_lock_timeout, statement_timeout=args.statement_timeout, ddl_retries=args.ddl_retries,
     )  # fmt: skip
     print(report)
     return EXIT_OK
