@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,13 @@ from .connect import read_only_connection
 from .dialects import backend_of
 from .display import escape
 from .draft_rename import rename_column, rename_table
+from .draft_safe import SafeOptions, SafePlan, safe_plan
 from .draft_sql import DIALECTS, render_code, render_sql
 from .errors import ConfigurationError, MultipleHeads, NotUpToDate
 from .lint import BIG_TABLE_ROWS, Finding, LintContext, findings_html, findings_text, flatten_ops, lint_ops
+from .rules.verdict import SAFE
 from .runner import run_alembic
+from .safe_ops import flattened
 from .scripts import load_scripts
 from .secrets import SafeURL
 from .settings import compare_options
@@ -73,8 +77,9 @@ class Draft:
         return self.findings
 
     def operations(self) -> list[tuple[str | None, Any]]:
-        """(table, op) pairs of the upgrade, for comparing with a written revision."""
-        return flatten_ops(self.upgrade_ops)
+        """(table, op) pairs of the upgrade, for comparing with a written revision (make_safe's blocks opened)."""
+        pairs = flatten_ops(self.upgrade_ops)
+        return [(table or getattr(step, "table_name", None), step) for table, op in pairs for step in flattened(op)]
 
     def sql(self, dialect: str | None = None) -> str:
         """The SQL the upgrade would run on `dialect` (one of DIALECTS), rendered offline.
@@ -102,6 +107,29 @@ class Draft:
             self, upgrade_ops=upgrade, downgrade_ops=downgrade, findings=remaining,
             renames=(*self.renames, f"{old} -> {new}"),
         )  # fmt: skip
+
+    def make_safe(
+        self, *, batch_size: int = 10_000, batch_sleep: float = 0.0, lock_timeout: float = 5.0,
+        backfill: Mapping[str, Any] | None = None, big_table_rows: int | None = None,
+    ) -> Draft:  # fmt: skip
+        """A new draft whose upgrade runs in steps that do not block the tables it changes (see draft_safe).
+
+        A required column is added nullable, backfilled in batches of `batch_size` (the value from
+        `backfill={"table.column": value}` or the model's default), then set NOT NULL. The findings are
+        the rules' verdicts on the rewritten operations, against the live data when the draft has a database.
+        """
+        options = SafeOptions(batch_size, batch_sleep, lock_timeout, dict(backfill or {}))
+        plan = safe_plan(self.upgrade_ops, self.downgrade_ops, self.tables, self.dialect, options)
+        findings = self._lint(plan.judged, big_table_rows or BIG_TABLE_ROWS)
+        kept = tuple(f for f in findings if not _answered(f, plan))
+        return replace(self, upgrade_ops=plan.upgrade, downgrade_ops=plan.downgrade, findings=kept, tables=plan.tables)
+
+    def _lint(self, operations: ops.UpgradeOps, big_table_rows: int) -> tuple[Finding, ...]:
+        database = self.url.reveal() if isinstance(self.url, SafeURL) else self.url
+        if database is None:
+            return lint_ops(operations, LintContext(self.dialect, None, big_table_rows))
+        with read_only_connection(database) as connection:
+            return lint_ops(operations, LintContext(self.dialect, connection, big_table_rows))
 
     def write(self, config: Config | None = None) -> Path:
         """Write the revision file with Alembic's own command, template and post-write hooks.
@@ -175,6 +203,15 @@ class Draft:
         from .highlight import SQL
 
         return SQL(self.sql(dialect), dialect or self.dialect)
+
+
+def _answered(finding: Finding, plan: SafePlan) -> bool:
+    """A finding the rewritten steps answer: make_safe's own statements, NULLs its backfill fills first."""
+    if finding.rule == "raw-sql":
+        return finding.operation in plan.own_statements
+    if finding.operation in plan.online and finding.risk == SAFE:
+        return True  # a lock verdict on an operation the file runs with ALGORITHM=INPLACE, LOCK=NONE
+    return finding.rule == "not-null-over-nulls" and (finding.table, finding.column) in plan.backfilled
 
 
 def _url_of(database: str | URL | Engine | Connection | None) -> str | URL:

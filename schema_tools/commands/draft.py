@@ -23,6 +23,20 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--sql", choices=DIALECTS, help="also print the SQL for this dialect")
     parser.add_argument("--rename", action="append", default=[], metavar="TABLE.OLD:NEW",
                         help="rewrite a suspected rename (drop + add) as op.alter_column; repeatable")  # fmt: skip
+    parser.add_argument(
+        "--safe",
+        action="store_true",
+        help="rewrite into steps that do not block: concurrent indexes, NOT VALID keys, batched backfills",
+    )
+    parser.add_argument("--batch-size", type=int, default=10_000, help="--safe: rows per backfill batch")
+    parser.add_argument("--batch-sleep", type=float, default=0.0, help="--safe: seconds between backfill batches")
+    parser.add_argument(
+        "--backfill",
+        action="append",
+        default=[],
+        metavar="TABLE.COLUMN=VALUE",
+        help="--safe: the value a new NOT NULL column's rows get (else the model default); repeatable",
+    )
     parser.add_argument("--write", action="store_true", help="write the revision file (alembic's template and hooks)")
     parser.add_argument("--allow-data-loss", action="store_true", help="exit 0 and write even with error findings")
     parser.set_defaults(func=run)
@@ -40,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
         if not (table and old and new):
             raise ConfigurationError(f"--rename {spec!r}: expected TABLE.OLD:NEW, e.g. users.full_name:display_name")
         result = result.apply_rename(table, old, new)
+    if args.safe:
+        result = result.make_safe(
+            batch_size=args.batch_size, batch_sleep=args.batch_sleep, backfill=_backfills(args.backfill)
+        )
     print(result)
     if args.sql:
         print(f"\n-- SQL for {args.sql}\n{result.sql(args.sql)}")
@@ -57,3 +75,16 @@ def run(args: argparse.Namespace) -> int:
         path = result.write(config)
         print(f"wrote {path}", file=sys.stderr)
     return EXIT_OK
+
+
+def _backfills(specs: list[str]) -> dict[str, str]:
+    """--backfill TABLE.COLUMN=VALUE options as make_safe's backfill mapping (values as text)."""
+    from ..errors import ConfigurationError
+
+    values = {}
+    for spec in specs:
+        key, sep, value = spec.partition("=")
+        if not sep or "." not in key:
+            raise ConfigurationError(f"--backfill {spec!r}: expected TABLE.COLUMN=VALUE, e.g. users.locale=en")
+        values[key] = value
+    return values

@@ -63,6 +63,12 @@ class Backend:
     # table keep a comment? Where not, a schema copied from another backend loses them by design.
     stores_timezones: ClassVar[bool] = True
     stores_comments: ClassVar[bool] = True
+    # Draft.make_safe: how this backend changes a busy table without blocking it ("concurrently": CREATE INDEX
+    # CONCURRENTLY and NOT VALID constraints; "online": ALGORITHM/LOCK clauses; "": it cannot, nothing to do),
+    # the statement bounding a step's wait for a lock ({seconds}), and whether UPDATE takes a LIMIT.
+    online_ddl: ClassVar[str] = ""
+    lock_timeout_sql: ClassVar[str] = ""
+    update_limit: ClassVar[bool] = False
 
     def autoincrement_default(self, value: str) -> bool:
         """Is a reflected server default this backend's own numbering of an autoincrement key? Not by default."""
@@ -127,6 +133,10 @@ class Backend:
         """A CHECK or computed expression (lowercased, unquoted, no spaces) in the spelling the models use."""
         return text
 
+    def table_bytes(self, connection: Connection, table: str) -> int | None:
+        """The bytes `table` takes with its indexes, from the catalog (None: this backend cannot say cheaply)."""
+        return None
+
     def computed_stored_by_default(self, dialect: Dialect) -> bool:
         """Whether a computed column without persisted= is STORED here (VIRTUAL on SQLite and MySQL/MariaDB)."""
         return False
@@ -142,6 +152,22 @@ class Backend:
 
     def blocked_by(self, connection: Connection, pid: int) -> str:
         """Which sessions block server process `pid` (asked on another `connection`); empty when unknown."""
+        return ""
+
+    def ddl_timeouts(self, lock_seconds: float, statement_seconds: float, dialect: Dialect) -> list[str]:
+        """Session statements that make a migration's DDL give up a lock wait (0: no limit); none when unknown."""
+        return []
+
+    def lock_timed_out(self, error: BaseException) -> bool:
+        """Did a driver error say a lock wait gave up, so the statement did nothing? Never on an unknown backend."""
+        return False
+
+    def lock_holders_hint(self, table: str) -> str:
+        """How to find the sessions holding a lock on `table`."""
+        return "the sessions holding locks on it"
+
+    def lock_holders(self, connection: Connection, table: str) -> str:
+        """The sessions holding a lock on `table` now (asked on another `connection`); empty when unknown."""
         return ""
 
     def migration_options(self, connection: Connection) -> AbstractContextManager[dict[str, Any]]:

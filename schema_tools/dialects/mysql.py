@@ -12,10 +12,11 @@ from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.types import TypeEngine
 
 from ..fingerprint_types import Catalog
-from . import mysql_checks
+from . import mysql_checks, mysql_timeouts
 from .base import Backend, LockWait
 from .mysql_backup import MySQLBackup
 from .mysql_catalog import catalog_lines, fingerprints, identity_row
+from .mysql_locks import table_bytes
 from .mysql_reflection import implicit_indexes, portable_candidates, restore_reflected
 from .mysql_sessions import begin_read_only, configure_engine, connect_args, named_lock
 from .mysql_types import same_type
@@ -31,6 +32,9 @@ class MySQL(Backend):
     identifier_limit = 64
     supported = True
     backup_suffix = "sql"
+    online_ddl = "online"
+    lock_timeout_sql = "SET SESSION lock_wait_timeout = {seconds}"
+    update_limit = True
     sync_drivers: ClassVar[dict[str, str]] = {"mysql": "mysql+pymysql", "mariadb": "mariadb+pymysql"}
     async_drivers: ClassVar[dict[str, str]] = {
         "mysql": "mysql+aiomysql",
@@ -85,6 +89,9 @@ class MySQL(Backend):
         """FLOAT(25..53) and DOUBLE PRECISION are stored as DOUBLE, FLOAT(0..24) as FLOAT, BOOL as TINYINT(1)."""
         return same_type(inspected, metadata, dialect)
 
+    def table_bytes(self, connection: Connection, table: str) -> int | None:
+        return table_bytes(connection, table)
+
     def catalog_check_constraints(self, connection: Connection) -> list[tuple[str, str | None, str]] | None:
         """MariaDB keeps column-level CHECKs (its JSON columns' json_valid) out of what SQLAlchemy reflects, so
         there they are read from information_schema, which lists both levels."""
@@ -103,6 +110,18 @@ class MySQL(Backend):
     def configure_engine(self, engine: Engine, read_timeout: float | None) -> None:
         """Once greeted, reads wait `read_timeout` (None: as long as a statement runs)."""
         configure_engine(engine, read_timeout)
+
+    def ddl_timeouts(self, lock_seconds: float, statement_seconds: float, dialect: Dialect) -> list[str]:
+        """lock_wait_timeout, innodb_lock_wait_timeout, and MariaDB's max_statement_time."""
+        return mysql_timeouts.ddl_timeouts(lock_seconds, statement_seconds, bool(getattr(dialect, "is_mariadb", False)))
+
+    def lock_timed_out(self, error: BaseException) -> bool:
+        """Errors 1205 (lock wait timeout) and 1213 (deadlock)."""
+        return mysql_timeouts.lock_timed_out(error)
+
+    def lock_holders_hint(self, table: str) -> str:
+        """The process list and open InnoDB transactions."""
+        return mysql_timeouts.holders_hint(table)
 
     def begin_read_only(self, connection: Connection) -> Callable[[], None] | None:
         """START TRANSACTION READ ONLY."""

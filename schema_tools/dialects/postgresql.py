@@ -12,13 +12,14 @@ from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.types import TypeEngine
 
 from ..fingerprint_types import Catalog
-from . import postgresql_checks
+from . import postgresql_checks, postgresql_timeouts
 from .base import Backend, LockWait
 from .base_enums import NamedEnum
 from .postgresql_backup import PostgreSQLBackup
 from .postgresql_catalog import catalog_lines, fingerprints, identity_row
 from .postgresql_defaults import without_cast
 from .postgresql_enums import named_enums
+from .postgresql_locks import table_bytes
 from .postgresql_sessions import advisory_lock, begin_read_only, connect_args, read_only_session
 from .postgresql_spellings import is_sequence_default
 from .postgresql_types import same_type, without_null_cast
@@ -37,6 +38,8 @@ class PostgreSQL(Backend):
     identifier_unit = "bytes"
     supported = True
     backup_suffix = "dump"
+    online_ddl = "concurrently"
+    lock_timeout_sql = "SET lock_timeout = '{seconds}s'"
     sync_drivers: ClassVar[dict[str, str]] = {"postgresql": "postgresql+psycopg"}
     async_drivers: ClassVar[dict[str, str]] = {
         "postgresql": "postgresql+asyncpg",
@@ -94,6 +97,22 @@ class PostgreSQL(Backend):
         """psycopg's backend_pid."""
         return backend_pid(dbapi_connection)
 
+    def ddl_timeouts(self, lock_seconds: float, statement_seconds: float, dialect: Dialect) -> list[str]:
+        """SET lock_timeout and statement_timeout."""
+        return postgresql_timeouts.ddl_timeouts(lock_seconds, statement_seconds)
+
+    def lock_timed_out(self, error: BaseException) -> bool:
+        """SQLSTATE 55P03 lock_not_available."""
+        return postgresql_timeouts.lock_timed_out(error)
+
+    def lock_holders_hint(self, table: str) -> str:
+        """A pg_locks query naming the holders."""
+        return postgresql_timeouts.holders_hint(table)
+
+    def lock_holders(self, connection: Connection, table: str) -> str:
+        """pg_locks joined to pg_stat_activity."""
+        return postgresql_timeouts.lock_holders(connection, table)
+
     def blocked_by(self, connection: Connection, pid: int) -> str:
         """pg_blocking_pids() and the tables the blocking sessions hold locks on."""
         return blocked_by(connection, pid)
@@ -101,6 +120,9 @@ class PostgreSQL(Backend):
     def enum_types(self, inspector: sa.Inspector) -> dict[str, tuple[str, ...]]:
         """CREATE TYPE ... AS ENUM types, with their labels in order."""
         return {enum["name"]: tuple(enum["labels"]) for enum in inspector.get_enums()}  # type: ignore[attr-defined]
+
+    def table_bytes(self, connection: Connection, table: str) -> int | None:
+        return table_bytes(connection, table)
 
     def named_enums(self, connection: Connection, schema: str | None) -> dict[str, NamedEnum] | None:
         """CREATE TYPE ... AS ENUM types of `schema`, their labels in sort order, and the columns of that type."""

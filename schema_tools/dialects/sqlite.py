@@ -7,16 +7,18 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy.engine import URL, Connection, Dialect
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.types import TypeEngine
 
 from ..fingerprint_types import Catalog
+from . import sqlite_timeouts
 from .base import Backend, LockWait
 from .sqlite_backup import JOURNALS, SQLiteBackup
 from .sqlite_catalog import catalog_lines, fingerprints, identity_row
 from .sqlite_ddl import migration_options
 from .sqlite_files import begin_read_only, file_lock, read_only_url, watched_file
+from .sqlite_locks import table_bytes
 from .sqlite_replica import replica
 from .sqlite_views import SQLiteViews
 
@@ -45,6 +47,9 @@ class SQLite(Backend):
         """sqlite_master's CREATE VIEW text; replaced by drop and create."""
         return SQLiteViews()
 
+    def table_bytes(self, connection: Connection, table: str) -> int | None:
+        return table_bytes(connection, table)
+
     def float_bits(self, type_: TypeEngine[Any]) -> int | None:
         """REAL is an 8-byte IEEE double whatever the declaration: no float change narrows here."""
         return 53
@@ -60,6 +65,18 @@ class SQLite(Backend):
     def watched_file(self, url: URL) -> Path | None:
         """A file opened immutable is read without locks: a checkpoint meanwhile must fail the read."""
         return watched_file(url)
+
+    def ddl_timeouts(self, lock_seconds: float, statement_seconds: float, dialect: Dialect) -> list[str]:
+        """PRAGMA busy_timeout; SQLite has no statement timeout."""
+        return sqlite_timeouts.ddl_timeouts(lock_seconds)
+
+    def lock_timed_out(self, error: BaseException) -> bool:
+        """ "database is locked"."""
+        return sqlite_timeouts.lock_timed_out(error)
+
+    def lock_holders_hint(self, table: str) -> str:
+        """Another writer of the file."""
+        return sqlite_timeouts.holders_hint(table)
 
     def begin_read_only(self, connection: Connection) -> Callable[[], None] | None:
         """PRAGMA query_only on a connection not opened with mode=ro."""
