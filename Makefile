@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LAB_PORT ?= 8888
 
-.PHONY: rules-table setup system-deps browser-deps migrate lab test unit lint format notebooks bench clean
+.PHONY: rules-table setup system-deps browser-deps migrate lab test unit lint format notebooks bench bench-load clean
 
 setup: $(STAMP) system-deps
 
@@ -47,6 +47,10 @@ notebooks: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+# A migration under load: naive vs make_safe, seen by a writer process (python -m bench.load --rows 20000 for a quick run).
+bench-load: setup
+	$(BIN)/python -m bench.load
 
 lint: setup
 	$(BIN)/ruff check .
