@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .comparators import PLUGIN_NAMES
+from .comparators.registration import new_plugin
 from .config import alembic_config, load_metadata, project_root
 from .dialects import BACKENDS, backend_named
 
@@ -133,12 +134,10 @@ def _equal_spellings(
 
 
 def _register_plugin() -> None:
-    from alembic.runtime import plugins
     from alembic.util import DispatchPriority
 
-    try:
-        plugin = plugins.Plugin(PLUGIN_NAME)
-    except ValueError:  # this module was imported again (a reload): the plugin is registered already
+    plugin = new_plugin(PLUGIN_NAME)
+    if plugin is None:  # this module was imported again (a reload): registered already
         return
     plugin.add_autogenerate_comparator(_equal_spellings, "column", "server_default", priority=DispatchPriority.FIRST)
 

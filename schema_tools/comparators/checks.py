@@ -10,6 +10,7 @@ from alembic.operations import ops
 
 from ..dialects import backend_of
 from .expressions import canonical, sql_text
+from .registration import new_plugin
 
 PLUGIN_NAME = "schema_tools.comparators.checks"
 
@@ -130,11 +131,9 @@ def compare_checks(
 
 def _register_plugin() -> None:
     import alembic.autogenerate  # noqa: F401  (Alembic's own comparators register first)
-    from alembic.runtime import plugins
 
-    try:
-        plugin = plugins.Plugin(PLUGIN_NAME)
-    except ValueError:  # this module was imported again (a reload): the plugin is registered already
+    plugin = new_plugin(PLUGIN_NAME)
+    if plugin is None:  # this module was imported again (a reload): registered already
         return
     plugin.add_autogenerate_comparator(compare_checks, "table", "schema_tools_checks")
 

@@ -17,6 +17,7 @@ from alembic.operations import ops
 from ..dialects import backend_of
 from ..dialects.base_enums import NamedEnum
 from .enum_ops import AlterEnumTypeOp, Columns, CreateEnumTypeOp, DropEnumTypeOp, RenameEnumTypeOp
+from .registration import new_plugin
 
 PLUGIN_NAME = "schema_tools.comparators.enums"
 
@@ -209,12 +210,10 @@ def claim_enum_checks(
 
 def _register_plugin() -> None:
     import alembic.autogenerate  # noqa: F401  (Alembic's own comparators register first)
-    from alembic.runtime import plugins
     from alembic.util import DispatchPriority
 
-    try:
-        plugin = plugins.Plugin(PLUGIN_NAME)
-    except ValueError:  # this module was imported again (a reload): the plugin is registered already
+    plugin = new_plugin(PLUGIN_NAME)
+    if plugin is None:  # this module was imported again (a reload): registered already
         return
     plugin.add_autogenerate_comparator(compare_types, "schema", "enum_types", priority=DispatchPriority.LAST)
     plugin.add_autogenerate_comparator(compare_enum_check, "column", "types", priority=DispatchPriority.FIRST)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from ..dialects import Backend, backend_of
 from .expressions import canonical, sql_text, unwrapped
 from .generated_ops import AlterComputedOp, AlterIdentityOp, ComputedSpec, IdentitySpec
+from .registration import new_plugin
 
 PLUGIN_NAME = "schema_tools.comparators.generated"
 
@@ -136,12 +137,10 @@ def compare_generated(
 
 def _register_plugin() -> None:
     import alembic.autogenerate  # noqa: F401  (Alembic's own comparators register first)
-    from alembic.runtime import plugins
     from alembic.util import DispatchPriority
 
-    try:
-        plugin = plugins.Plugin(PLUGIN_NAME)
-    except ValueError:  # this module was imported again (a reload): the plugin is registered already
+    plugin = new_plugin(PLUGIN_NAME)
+    if plugin is None:  # this module was imported again (a reload): registered already
         return
     plugin.add_autogenerate_comparator(hand_over, "column", "server_default", priority=DispatchPriority.FIRST)
     plugin.add_autogenerate_comparator(compare_generated, "table", "schema_tools_generated")

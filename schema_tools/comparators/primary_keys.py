@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..dialects import backend_of
+from .registration import new_plugin
 
 PLUGIN_NAME = "schema_tools.comparators.primary_keys"
 
@@ -37,12 +38,10 @@ def key_columns_are_not_null(
 
 def _register_plugin() -> None:
     import alembic.autogenerate  # noqa: F401  (Alembic's own comparators register first)
-    from alembic.runtime import plugins
     from alembic.util import DispatchPriority
 
-    try:
-        plugin = plugins.Plugin(PLUGIN_NAME)
-    except ValueError:  # this module was imported again (a reload): the plugin is registered already
+    plugin = new_plugin(PLUGIN_NAME)
+    if plugin is None:  # this module was imported again (a reload): registered already
         return
     plugin.add_autogenerate_comparator(key_columns_are_not_null, "column", "nullable", priority=DispatchPriority.FIRST)
 

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..dialects import backend_of
+from .registration import new_plugin
 
 PLUGIN_NAME = "schema_tools.comparators.types"
 
@@ -38,12 +39,10 @@ def same_stored_type(
 def _register_plugin() -> None:
     """Run first among the type comparators (after a user's compare_type, which Alembic registered earlier)."""
     import alembic.autogenerate  # noqa: F401  (Alembic's own comparators register first, a user's compare_type too)
-    from alembic.runtime import plugins
     from alembic.util import DispatchPriority
 
-    try:
-        plugin = plugins.Plugin(PLUGIN_NAME)
-    except ValueError:  # this module was imported again (a reload): the plugin is registered already
+    plugin = new_plugin(PLUGIN_NAME)
+    if plugin is None:  # this module was imported again (a reload): registered already
         return
     plugin.add_autogenerate_comparator(same_stored_type, "column", "types", priority=DispatchPriority.FIRST)
 

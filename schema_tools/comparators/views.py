@@ -23,6 +23,7 @@ from ..dialects import backend_of
 from ..dialects.base_views import LiveView, Usage, ViewCatalog, normalized
 from ..view_ops import CreateViewOp, DropViewOp, ReplaceViewOp, one_line
 from ..views import ViewDefinition, declared_views, declares_every_view
+from .registration import new_plugin
 
 PLUGIN_NAME = "schema_tools.comparators.views"
 
@@ -105,11 +106,9 @@ def compare_views(autogen_context: Any, upgrade_ops: ops.UpgradeOps, schemas: se
 
 
 def _register_plugin() -> None:
-    from alembic.runtime import plugins
 
-    try:
-        plugin = plugins.Plugin(PLUGIN_NAME)
-    except ValueError:  # imported again (a reload): registered already
+    plugin = new_plugin(PLUGIN_NAME)
+    if plugin is None:  # this module was imported again (a reload): registered already
         return
     plugin.add_autogenerate_comparator(compare_views, "schema", "views", priority=DispatchPriority.LAST)
 
