@@ -1,44 +1,44 @@
-"""Render a Diagram as a Graphviz graph (pydot): HTML-like table labels, diff colours, crow's-foot edges."""
+"""Render a Diagram as a Graphviz graph (pydot): HTML-like table labels, risk colours, crow's-foot edges."""
 
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass
 
 import pydot
 
-from .model import ADDED, CHANGED, REMOVED, SAME, ColumnView, Diagram, Edge, IndexView, TableView
+from .arrange import Groups, group_clusters, isolated, isolated_cluster
+from .dot_edges import PORTS, dot_edge, hubs, leaf_lengths, node_id
+from .legend import legend
+from .model import ADDED, CHANGED, REMOVED, SAME, ColumnView, Diagram, IndexView, TableView
+from .palette import DEFAULT_TEXT, FONT, PALETTE, border, colours
 
-# (text colour, background, header background) per status; GitHub's palette, readable on light themes.
-PALETTE = {
-    "plain": ("#24292f", "#ffffff", "#ddf4ff"),
-    SAME: ("#6e7781", "#ffffff", "#eaeef2"),
-    ADDED: ("#1a7f37", "#dafbe1", "#aceebb"),
-    REMOVED: ("#cf222e", "#ffebe9", "#ffcecb"),
-    CHANGED: ("#9a6700", "#fff8c5", "#fae17d"),
-}
-FONT = "Helvetica"
-DEFAULT_TEXT = PALETTE["plain"][0]
-RANKDIRS = ("LR", "RL", "TB", "BT")
-# Per rankdir: (tail port side, tail compass, head port side, head compass). Edges leave the child's row on
-# the side the layout flows to and enter the parent's row from the other.
-_PORTS = {
-    "LR": ("r", "e", "l", "w"),
-    "RL": ("l", "w", "r", "e"),
-    "TB": ("r", "s", "l", "n"),
-    "BT": ("r", "n", "l", "s"),
-}
-_BORDERS = {ADDED: "#1a7f37", REMOVED: "#cf222e", CHANGED: "#bf8700"}
-_LEGEND = ((ADDED, "added"), (REMOVED, "<S>removed</S>"), (CHANGED, "changed: before → after"), (SAME, "unchanged"))
+__all__ = ["FONT", "PALETTE", "RANKDIRS", "Style", "dot_graph"]
+
+RANKDIRS = tuple(PORTS)
+LARGE = 25  # above this many tables, leaves are staggered over √N ranks to keep the overview near square
+_MARKERS = {ADDED: "+", CHANGED: "~", REMOVED: "−"}
 
 
 @dataclass(frozen=True)
 class Style:
-    """How a diagram is drawn, apart from what it shows."""
+    """How a diagram is drawn, apart from what it shows (`legend` None: only for a diff)."""
 
     show_types: bool = True
     show_indexes: bool = False
     rankdir: str = "LR"
+    show_unique: bool = False
+    show_defaults: bool = False
+    show_comments: bool = False
+    edge_labels: bool = False
+    legend: bool | None = None
+    groups: Groups = ()
+
+    @property
+    def span(self) -> int:
+        """Cells in a column row: keys, name, then the optional ones, then nullability."""
+        return 3 + self.show_types + self.show_defaults + self.show_comments
 
 
 def _cell(
@@ -63,24 +63,36 @@ def _struck(markup: str, status: str) -> str:
     return f"<S>{markup}</S>" if status == REMOVED else markup
 
 
-def _column_row(index: int, column: ColumnView, diff_mode: bool, style: Style) -> str:
-    colour, background, _ = PALETTE["plain" if not diff_mode else column.status]
+def _keys(column: ColumnView, marked: bool, style: Style) -> str:
+    flags = (("PK", column.primary_key), ("FK", column.foreign_key), ("UQ", style.show_unique and column.unique))
+    keys = " ".join(k for k, on in flags if on)
+    marker = _MARKERS.get(column.status, "") if marked else ""
+    return f"{marker} {keys}".strip()
+
+
+def _column_row(index: int, column: ColumnView, table: TableView, diff_mode: bool, style: Style) -> str:
+    colour, background, _ = colours(column.status, column.risk, diff_mode)
     strike = column.status == REMOVED
-    keys = " ".join(k for k, on in (("PK", column.primary_key), ("FK", column.foreign_key)) if on)
     type_text = column.before if column.status == CHANGED and column.before else column.type
     bg = background if diff_mode and column.status != SAME else ""
-    cells = [
-        _cell(keys, colour, bg, bold=True, port=f"l{index}"),
-        _cell(column.name, colour, bg, strike=strike, bold=column.primary_key),
-    ]
+    marked = diff_mode and table.status == CHANGED
+    texts = [(column.name, column.primary_key)]
     if style.show_types:
-        cells.append(_cell(type_text, colour, bg, strike=strike))
-    cells.append(_cell("" if column.nullable else "NOT NULL", colour, bg, strike=strike, port=f"r{index}"))
+        texts.append((type_text, False))
+    if style.show_defaults:
+        texts.append((f"= {column.default}" if column.default is not None else "", False))
+    texts.append(("" if column.nullable else "NOT NULL", False))
+    if style.show_comments:
+        texts.append((column.comment or "", False))
+    cells = [_cell(_keys(column, marked, style), colour, bg, bold=True, port=f"l{index}")]
+    for position, (text, bold) in enumerate(texts, start=1):
+        port = f"r{index}" if position == len(texts) else ""
+        cells.append(_cell(text, colour, bg, strike=strike, bold=bold, port=port))
     return f"<TR>{''.join(cells)}</TR>"
 
 
 def _index_row(index: IndexView, diff_mode: bool, span: int) -> str:
-    colour, background, _ = PALETTE["plain" if not diff_mode else index.status]
+    colour, background, _ = colours(index.status, index.risk, diff_mode)
     bg = f' BGCOLOR="{background}"' if diff_mode and index.status != SAME else ""
     return (
         f'<TR><TD COLSPAN="{span}" ALIGN="LEFT"{bg}><FONT COLOR="{colour}" POINT-SIZE="9">'
@@ -89,61 +101,23 @@ def _index_row(index: IndexView, diff_mode: bool, span: int) -> str:
 
 
 def _label(table: TableView, diff_mode: bool, style: Style) -> str:
-    text, _, header = PALETTE["plain" if not diff_mode else table.status]
-    span = 4 if style.show_types else 3
+    text, _, header = colours(table.status, table.risk, diff_mode)
+    span = style.span
     rows = [
         f'<TR><TD COLSPAN="{span}" BGCOLOR="{header}" ALIGN="CENTER" CELLPADDING="5">'
         f'<FONT COLOR="{text}" POINT-SIZE="12">{_struck(f"<B>{html.escape(table.name)}</B>", table.status)}'
         "</FONT></TD></TR>"
     ]
-    rows.extend(_column_row(index, column, diff_mode, style) for index, column in enumerate(table.columns))
+    if style.show_comments and table.comment:
+        rows.append(
+            f'<TR><TD COLSPAN="{span}" ALIGN="LEFT"><FONT POINT-SIZE="9"><I>{html.escape(table.comment)}</I>'
+            "</FONT></TD></TR>"
+        )
+    rows.extend(_column_row(index, column, table, diff_mode, style) for index, column in enumerate(table.columns))
     if style.show_indexes:
         rows.extend(_index_row(index, diff_mode, span) for index in table.indexes)
-    border = _BORDERS.get(table.status, "#8c959f") if diff_mode else "#57606a"
-    return (
-        f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" COLOR="{border}">{"".join(rows)}</TABLE>>'
-    )
-
-
-def _node_id(name: str) -> str:
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _arrowtail(edge: Edge) -> str:
-    if edge.unique:
-        return "teeodot" if edge.nullable else "tee"
-    return "crowodot" if edge.nullable else "crow"
-
-
-def _edge(edge: Edge, diff_mode: bool, ports: dict[str, dict[str, int]], rankdir: str) -> pydot.Edge:
-    colour = PALETTE[SAME if diff_mode and edge.status == SAME else "plain" if not diff_mode else edge.status][0]
-    tail_side, tail_compass, head_side, head_compass = _PORTS[rankdir]
-    tail_row = ports[edge.table].get(edge.columns[0]) if edge.columns else None
-    head_row = ports[edge.referred_table].get(edge.referred_columns[0]) if edge.referred_columns else None
-    return pydot.Edge(
-        _node_id(edge.table) + (f":{tail_side}{tail_row}:{tail_compass}" if tail_row is not None else ""),
-        _node_id(edge.referred_table) + (f":{head_side}{head_row}:{head_compass}" if head_row is not None else ""),
-        arrowtail=_arrowtail(edge),
-        arrowhead="teetee",
-        # xlabel is placed after layout; a plain label makes dot lay out a node per edge,
-        # which took 4.5x as long at 1000 tables (bench/: erd full).
-        xlabel=html.escape(", ".join(edge.columns)),
-        color=colour,
-        fontcolor=colour,
-        style="dashed" if edge.status == REMOVED else "solid",
-    )
-
-
-def _legend() -> pydot.Node:
-    rows = "".join(
-        f'<TR><TD BGCOLOR="{PALETTE[s][1]}" ALIGN="LEFT"><FONT COLOR="{PALETTE[s][0]}">{label}</FONT></TD></TR>'
-        for s, label in _LEGEND
-    )
-    legend = (
-        '<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" COLOR="#8c959f">'
-        f"<TR><TD><B>legend</B></TD></TR>{rows}</TABLE>>"
-    )
-    return pydot.Node('"legend"', label=legend)
+    frame = border(table.status, table.risk, diff_mode)
+    return f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" COLOR="{frame}">{"".join(rows)}</TABLE>>'
 
 
 def dot_graph(diagram: Diagram, style: Style) -> pydot.Dot:
@@ -163,9 +137,21 @@ def dot_graph(diagram: Diagram, style: Style) -> pydot.Dot:
     )
     ports = {t.name: {c.name: i for i, c in enumerate(t.columns)} for t in diagram.tables}
     for table in diagram.tables:
-        graph.add_node(pydot.Node(_node_id(table.name), label=_label(table, diagram.diff_mode, style)))
-    for edge in diagram.edges:
-        graph.add_edge(_edge(edge, diagram.diff_mode, ports, style.rankdir))
-    if diagram.diff_mode:
-        graph.add_node(_legend())
+        graph.add_node(pydot.Node(node_id(table.name), label=_label(table, diagram.diff_mode, style)))
+    for cluster in group_clusters(diagram, style.groups):
+        graph.add_subgraph(cluster)
+    alone = isolated(diagram, (name for _, tables in style.groups for name in tables))
+    if len(alone) > 1 and diagram.edges:
+        graph.add_subgraph(isolated_cluster(alone))
+    hub_names = hubs(diagram.edges)
+    n_tables = len(diagram.tables)
+    lengths = leaf_lengths(diagram, math.ceil(math.sqrt(n_tables)) if n_tables > LARGE else 1)
+    for index, edge in enumerate(diagram.edges):
+        hub = edge.referred_table in hub_names
+        minlen = lengths.get(index, 1)
+        graph.add_edge(
+            dot_edge(edge, diagram.diff_mode, ports, style.rankdir, hub=hub, label=style.edge_labels, minlen=minlen)
+        )
+    if diagram.diff_mode if style.legend is None else style.legend:
+        graph.add_subgraph(legend(diagram.diff_mode))
     return graph

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -13,6 +13,7 @@ import pydot
 from ..errors import ConfigurationError, GraphvizMissing
 from ..graphviz import render, render_svg
 from ..sources import SchemaSource, describe, desired_schema
+from .arrange import Groups, groups_of
 from .dot import RANKDIRS, Style, dot_graph
 from .filters import select
 from .from_schema import diagram_of_metadata
@@ -39,6 +40,12 @@ class ErdOptions(TypedDict, total=False):
     show_indexes: bool
     rankdir: str
     changed_only: bool | None
+    show_unique: bool
+    show_defaults: bool
+    show_comments: bool
+    edge_labels: bool
+    legend: bool | None
+    groups: Mapping[str, Iterable[str]] | None
 
 
 @runtime_checkable
@@ -59,6 +66,12 @@ class ERDiagram:
     show_types: bool = True
     show_indexes: bool = False
     rankdir: str = "LR"
+    show_unique: bool = False
+    show_defaults: bool = False
+    show_comments: bool = False
+    edge_labels: bool = False
+    legend: bool | None = None
+    groups: Groups = ()
     _svg_cache: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     # -- facts ---------------------------------------------------------------------------------------
@@ -70,7 +83,17 @@ class ERDiagram:
 
     @property
     def style(self) -> Style:
-        return Style(self.show_types, self.show_indexes, self.rankdir)
+        return Style(
+            self.show_types,
+            self.show_indexes,
+            self.rankdir,
+            self.show_unique,
+            self.show_defaults,
+            self.show_comments,
+            self.edge_labels,
+            self.legend,
+            self.groups,
+        )
 
     @property
     def table_names(self) -> tuple[str, ...]:
@@ -165,12 +188,21 @@ def erd(
     show_indexes: bool = False,
     rankdir: str = "LR",
     changed_only: bool | None = None,
+    show_unique: bool = False,
+    show_defaults: bool = False,
+    show_comments: bool = False,
+    edge_labels: bool = False,
+    legend: bool | None = None,
+    groups: Mapping[str, Iterable[str]] | None = None,
 ) -> ERDiagram:
     """An ER diagram of models (default), a MetaData, a live database, a revision id, or a SchemaDiff.
 
     Reading a database is read-only and reflects into a fresh MetaData; the caller's MetaData is never
     changed. `focus` keeps one table (or several) and its neighbours `depth` foreign keys away. For a diff,
     `changed_only` (default: on above 25 tables) keeps the changed tables and their neighbours.
+    `show_unique`/`show_defaults`/`show_comments` add UQ markers, defaults and comments; `edge_labels` writes
+    the FK columns on each edge (the edge already leaves the FK row); `legend` (default: a diff's only) explains
+    the notation and colours; `groups` ({name: tables}) draws each group as a cluster.
     """
     if rankdir not in RANKDIRS:
         raise ConfigurationError(f"rankdir must be LR, RL, TB or BT, not {rankdir!r}")
@@ -184,4 +216,10 @@ def erd(
         show_types=show_types,
         show_indexes=show_indexes or shown.diff_mode,
         rankdir=rankdir,
+        show_unique=show_unique,
+        show_defaults=show_defaults,
+        show_comments=show_comments,
+        edge_labels=edge_labels,
+        legend=legend,
+        groups=groups_of(groups),
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 import sqlalchemy as sa
 from sqlalchemy import MetaData
 
-from ..changes import Change
+from ..changes import RISKS, Change
 from .from_schema import column_view, edges_of, fk_columns, index_views, table_view
 from .model import ADDED, CHANGED, REMOVED, SAME, ColumnView, Diagram, Edge, IndexView, TableView
 
@@ -36,6 +36,19 @@ class _Keys:
         return name in self.names if name else columns in self.columns
 
 
+def worst(changes: Iterable[Change]) -> str | None:
+    """The worst risk among the changes (data loss over may-fail over safe); None when there are none."""
+    risks = [change.risk for change in changes if change.risk in RISKS]
+    return max(risks, key=RISKS.index) if risks else None
+
+
+def _risk_of(
+    changes: Sequence[Change], kinds: frozenset[str], name: str | None, columns: tuple[str, ...]
+) -> str | None:
+    """The worst risk of the changes of these kinds about one object, found by name, else by columns."""
+    return worst(c for c in changes if c.kind in kinds and (c.name == name if c.name else c.columns == columns))
+
+
 def diagram_of_changes(changes: Sequence[Change], desired: MetaData, current: MetaData, title: str) -> Diagram:
     """The union of the desired and the current schema; only the Change records say what changed."""
     by_table: dict[str, list[Change]] = {}
@@ -45,25 +58,39 @@ def diagram_of_changes(changes: Sequence[Change], desired: MetaData, current: Me
     edges: list[Edge] = []
     for name in sorted(set(desired.tables) | set(current.tables)):
         new, old = desired.tables.get(name), current.tables.get(name)
+        table_changes = by_table.get(name, [])
+        risk = worst(table_changes)
         if old is None and new is not None:
-            tables.append(table_view(new, ADDED))
-            edges.extend(edges_of(new, ADDED))
+            tables.append(_whole(table_view(new, ADDED), risk))
+            edges.extend(edge.with_status(ADDED, risk) for edge in edges_of(new))
         elif new is None and old is not None:
-            tables.append(table_view(old, REMOVED))
-            edges.extend(edges_of(old, REMOVED))
+            tables.append(_whole(table_view(old, REMOVED), risk))
+            edges.extend(edge.with_status(REMOVED, risk) for edge in edges_of(old))
         elif new is not None and old is not None:
-            table_changes = by_table.get(name, [])
             columns = _columns(new, old, table_changes)
             indexes = _indexes(new, old, table_changes)
-            tables.append(TableView(name, columns, indexes, CHANGED if table_changes else SAME))
+            status = CHANGED if table_changes else SAME
+            tables.append(TableView(name, columns, indexes, status, new.comment, risk))
             edges.extend(_edges(new, old, table_changes))
     return Diagram(title, tuple(tables), tuple(edges), diff_mode=True, changed=frozenset(by_table))
 
 
+def _whole(table: TableView, risk: str | None) -> TableView:
+    """A table a diff adds or removes: every part of it carries the table change's risk."""
+    columns = tuple(replace(column, risk=risk) for column in table.columns)
+    indexes = tuple(replace(index, risk=risk) for index in table.indexes)
+    return replace(table, columns=columns, indexes=indexes, risk=risk)
+
+
+def _column_risks(changes: Sequence[Change], kind: str) -> dict[str, str | None]:
+    """Per column a change of this kind adds or removes, the worst risk of those changes."""
+    names = {c.name for c in changes if c.kind == kind and c.name}
+    return {name: worst(c for c in changes if c.kind == kind and c.name == name) for name in names}
+
+
 def _columns(new: sa.Table, old: sa.Table, changes: Sequence[Change]) -> tuple[ColumnView, ...]:
     """The desired table's columns (added, changed or same), then the current one's removed columns."""
-    added = {c.name for c in changes if c.kind == "add_column"}
-    removed = {c.name for c in changes if c.kind == "remove_column"}
+    added, removed = _column_risks(changes, "add_column"), _column_risks(changes, "remove_column")
     modified: dict[str, list[Change]] = {}
     for change in changes:
         if change.kind.startswith("modify_") and change.name:
@@ -72,27 +99,50 @@ def _columns(new: sa.Table, old: sa.Table, changes: Sequence[Change]) -> tuple[C
     columns = []
     for column in new.columns:
         if column.name in added:
-            columns.append(column_view(column, fk_new, ADDED))
+            columns.append(replace(column_view(column, fk_new, ADDED), risk=added[column.name]))
         elif column.name in modified:
             before = "; ".join(f"{c.before} → {c.after}" for c in modified[column.name])
-            columns.append(column_view(column, fk_new, CHANGED, before))
+            columns.append(replace(column_view(column, fk_new, CHANGED, before), risk=worst(modified[column.name])))
         else:
             columns.append(column_view(column, fk_new, SAME))
-    columns.extend(column_view(column, fk_old, REMOVED) for column in old.columns if column.name in removed)
+    columns.extend(
+        replace(column_view(column, fk_old, REMOVED), risk=removed[column.name])
+        for column in old.columns
+        if column.name in removed
+    )
     return tuple(columns)
 
 
 def _indexes(new: sa.Table, old: sa.Table, changes: Sequence[Change]) -> tuple[IndexView, ...]:
     """The desired table's indexes (added or same), then the current one's removed indexes."""
     added, removed = _Keys.of(changes, _ADD_INDEX), _Keys.of(changes, _REMOVE_INDEX)
-    indexes = [replace(view, status=ADDED if (view.name, view.columns) in added else SAME) for view in index_views(new)]
-    indexes.extend(replace(view, status=REMOVED) for view in index_views(old) if (view.name, view.columns) in removed)
+    indexes = [
+        replace(view, status=ADDED, risk=_risk_of(changes, _ADD_INDEX, view.name, view.columns))
+        if (view.name, view.columns) in added
+        else view
+        for view in index_views(new)
+    ]
+    indexes.extend(
+        replace(view, status=REMOVED, risk=_risk_of(changes, _REMOVE_INDEX, view.name, view.columns))
+        for view in index_views(old)
+        if (view.name, view.columns) in removed
+    )
     return tuple(indexes)
 
 
 def _edges(new: sa.Table, old: sa.Table, changes: Sequence[Change]) -> list[Edge]:
     """The desired table's foreign keys (added or same), then the current one's removed ones."""
     added, removed = _Keys.of(changes, frozenset({"add_fk"})), _Keys.of(changes, frozenset({"remove_fk"}))
-    edges = [edge.with_status(ADDED if (edge.name, edge.columns) in added else SAME) for edge in edges_of(new)]
-    edges.extend(edge.with_status(REMOVED) for edge in edges_of(old) if (edge.name, edge.columns) in removed)
+    add, remove = frozenset({"add_fk"}), frozenset({"remove_fk"})
+    edges = [
+        edge.with_status(ADDED, _risk_of(changes, add, edge.name, edge.columns))
+        if (edge.name, edge.columns) in added
+        else edge
+        for edge in edges_of(new)
+    ]
+    edges.extend(
+        edge.with_status(REMOVED, _risk_of(changes, remove, edge.name, edge.columns))
+        for edge in edges_of(old)
+        if (edge.name, edge.columns) in removed
+    )
     return edges

@@ -19,13 +19,37 @@ def type_text(column: sa.Column[Any]) -> str:
         return type(column.type).__name__.upper()
 
 
+def default_text(column: sa.Column[Any]) -> str | None:
+    """The server default's SQL, else a scalar Python default's repr, else a callable default's name."""
+    server = column.server_default
+    if isinstance(server, sa.DefaultClause):
+        arg = server.arg
+        return str(arg.text) if isinstance(arg, sa.TextClause) else str(arg)
+    default = column.default
+    if isinstance(default, sa.ColumnDefault):
+        if default.is_scalar:
+            return repr(default.arg)
+        return f"{getattr(default.arg, '__name__', 'function')}()"
+    return None
+
+
+def single_unique(table: sa.Table) -> set[str]:
+    """Columns that are unique on their own: a one-column UNIQUE constraint or unique index."""
+    return {columns[0] for columns in _unique_sets(table) - {_primary(table)} if len(columns) == 1}
+
+
+def _primary(table: sa.Table) -> tuple[str, ...]:
+    return tuple(c.name for c in table.primary_key.columns)
+
+
 def fk_columns(table: sa.Table) -> set[str]:
     """The names of the columns that take part in a foreign key."""
     return {element.parent.name for fk in table.foreign_key_constraints for element in fk.elements}
 
 
 def _unique_sets(table: sa.Table) -> set[tuple[str, ...]]:
-    sets = {tuple(c.name for c in table.primary_key.columns)}
+    sets = {_primary(table)}
+    sets |= {(c.name,) for c in table.columns if c.unique}
     sets |= {tuple(c.name for c in con.columns) for con in table.constraints if isinstance(con, sa.UniqueConstraint)}
     sets |= {tuple(c.name for c in ix.columns) for ix in table.indexes if ix.unique}
     return sets
@@ -49,6 +73,7 @@ def index_views(table: sa.Table, status: Status = SAME) -> list[IndexView]:
 def column_view(
     column: sa.Column[Any], foreign: set[str], status: Status = SAME, before: str | None = None
 ) -> ColumnView:
+    table = column.table if isinstance(column.table, sa.Table) else None
     return ColumnView(
         name=column.name,
         type=type_text(column),
@@ -57,6 +82,9 @@ def column_view(
         foreign_key=column.name in foreign,
         status=status,
         before=before,
+        unique=table is not None and column.name in single_unique(table),
+        default=default_text(column),
+        comment=column.comment,
     )
 
 
@@ -64,7 +92,7 @@ def table_view(table: sa.Table, status: Status = SAME) -> TableView:
     """The whole table in one status (a table that a diff adds or removes, or any table outside a diff)."""
     foreign = fk_columns(table)
     columns = tuple(column_view(c, foreign, status) for c in table.columns)
-    return TableView(table.name, columns, tuple(index_views(table, status)), status)
+    return TableView(table.name, columns, tuple(index_views(table, status)), status, table.comment)
 
 
 def edges_of(table: sa.Table, status: Status = SAME) -> list[Edge]:

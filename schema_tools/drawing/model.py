@@ -23,6 +23,10 @@ class ColumnView:
     foreign_key: bool
     status: Status = SAME
     before: str | None = None
+    unique: bool = False  # a single-column UNIQUE constraint or unique index
+    default: str | None = None
+    comment: str | None = None
+    risk: str | None = None  # in a diff: the worst risk of the changes to this column (schema_tools.rules)
 
 
 @dataclass(frozen=True)
@@ -33,16 +37,19 @@ class IndexView:
     name: str | None
     columns: tuple[str, ...]
     status: Status = SAME
+    risk: str | None = None
 
 
 @dataclass(frozen=True)
 class TableView:
-    """A table as drawn."""
+    """A table as drawn (`risk`: in a diff, the worst risk of all the table's changes)."""
 
     name: str
     columns: tuple[ColumnView, ...]
     indexes: tuple[IndexView, ...] = ()
     status: Status = SAME
+    comment: str | None = None
+    risk: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,9 +64,10 @@ class Edge:
     unique: bool
     status: Status = SAME
     name: str | None = None
+    risk: str | None = None
 
-    def with_status(self, status: Status) -> Edge:
-        return replace(self, status=status)
+    def with_status(self, status: Status, risk: str | None = None) -> Edge:
+        return replace(self, status=status, risk=risk)
 
 
 COUNT_KEYS = ("+tables", "-tables", "+columns", "-columns", "~columns")
