@@ -34,6 +34,7 @@ from .lint_revisions import RevisionLint, lint
 from .migrate import MigrationReport, downgrade, upgrade
 from .roundtrip import RoundtripReport, roundtrip
 from .session import DiffRun, DiffSession
+from .snapshot import Snapshot, snapshot
 from .status import Status, status
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "merge",
     "restore",
     "roundtrip",
+    "snapshot",
     "status",
     "upgrade",
     "verify",
@@ -68,6 +70,7 @@ __all__ = [
     "RevisionLint",
     "RoundtripReport",
     "SchemaDiff",
+    "Snapshot",
     "Status",
     "VerifyReport",
     # errors

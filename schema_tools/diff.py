@@ -22,7 +22,7 @@ from .diff_render import DiffView
 from .drawing import Diagram, ERDiagram, ErdOptions, diagram_of_changes, erd
 from .rules.catalog import assess
 from .settings import compare_options
-from .sources import SchemaSource, describe, desired_schema, open_database, reflect
+from .sources import SchemaSource, describe, desired_schema, is_snapshot, open_database, reflect
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -259,7 +259,7 @@ def diff(
         # A schema read on another backend: its types made renderable here, its changes marked real or dialect.
         desired, pair = across(source, desired, dialect, config)
         ordered = canonical_order(group_by_table(changes_of(connection, compare(connection, desired))), desired)
-        live = connection if preflight else None
+        live = connection if preflight and not is_snapshot(database) else None  # a snapshot has no rows to count
         if pair is None:
             changes = assess(tuple(ordered), live, connection.dialect.name)
         else:

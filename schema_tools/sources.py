@@ -19,9 +19,12 @@ from .config import alembic_config, load_metadata, project_of
 from .connect import read_only_connection
 from .dialects import SCRATCH
 from .errors import RevisionError
-from .labels import SchemaSource, describe, is_metadata_path, is_revision, is_url
+from .labels import SchemaSource, is_metadata_path, is_revision, is_url
+from .labels import describe as _describe
 from .runner import migrate
 from .settings import INTERNAL_TABLES
+from .snapshot_format import Snapshot, is_snapshot_path, read_snapshot
+from .snapshot_read import materialized, metadata_of
 
 __all__ = [
     "SchemaSource",
@@ -31,6 +34,7 @@ __all__ = [
     "desired_schema",
     "is_metadata_path",
     "is_revision",
+    "is_snapshot",
     "is_url",
     "open_database",
     "reflect",
@@ -39,6 +43,25 @@ __all__ = [
     "resolve_database",
     "schema_at_revision",
 ]
+
+
+def is_snapshot(value: object) -> bool:
+    """A Snapshot, or a path to a .json snapshot file."""
+    return isinstance(value, Snapshot) or is_snapshot_path(value)
+
+
+def as_snapshot(value: object) -> Snapshot:
+    """The Snapshot itself, or the one read from a .json file (upgraded to the current format version)."""
+    return value if isinstance(value, Snapshot) else read_snapshot(str(value))
+
+
+def describe(source: SchemaSource | Snapshot) -> str:
+    """A short, password-free label (labels.describe); a snapshot is named by its file, or what it was taken from."""
+    if isinstance(source, Snapshot):
+        return source.label()
+    if is_snapshot_path(source):
+        return f"snapshot {Path(str(source)).name}"
+    return _describe(source)
 
 
 def reflect(connection: Connection, *, only: set[str] | None = None) -> MetaData:
@@ -76,8 +99,10 @@ def schema_at_revision(revision: str, *, config: Config | None = None) -> MetaDa
         return reflect_source(url)
 
 
-def desired_schema(source: SchemaSource, *, config: Config | None = None) -> MetaData:
-    """The schema a diff should move towards: models, another database, or a revision."""
+def desired_schema(source: SchemaSource | Snapshot, *, config: Config | None = None) -> MetaData:
+    """The schema a diff should move towards: models, another database, a snapshot, or a revision."""
+    if is_snapshot(source):
+        return metadata_of(as_snapshot(source))
     if source is None or isinstance(source, MetaData) or is_metadata_path(source):
         return load_metadata(source, config=config)
     if isinstance(source, Engine | Connection) or is_url(source):
@@ -87,9 +112,13 @@ def desired_schema(source: SchemaSource, *, config: Config | None = None) -> Met
 
 @contextmanager
 def open_database(
-    target: str | URL | Engine | Connection | None, *, config: Config | None = None
+    target: str | URL | Engine | Connection | Snapshot | None, *, config: Config | None = None
 ) -> Iterator[Connection]:
-    """A read-only connection to the database a diff compares against; a revision id gets a scratch copy."""
+    """A read-only connection to the database a diff compares against; a revision id or snapshot gets a scratch copy."""
+    if is_snapshot(target):
+        with read_only_connection(materialized(as_snapshot(target))) as connection:
+            yield connection
+        return
     if is_revision(target):
         with database_at_revision(str(target), config=config) as url, read_only_connection(url) as connection:
             yield connection
@@ -99,11 +128,17 @@ def open_database(
 
 
 def resolve_database(
-    target: str | URL | Engine | Connection | None, config: Config | None = None
+    target: str | URL | Engine | Connection | Snapshot | None, config: Config | None = None
 ) -> URL | Engine | Connection:
-    """An Engine or Connection as given; a URL (or None: the app's configured one) in the app's URL order."""
+    """An Engine or Connection as given; a URL (or None: the app's configured one) in the app's URL order.
+
+    A snapshot is its schema in a scratch database of its dialect (snapshot_read.materialized).
+    """
     if isinstance(target, Engine | Connection):
         return target
+    if is_snapshot(target):
+        return sa.make_url(materialized(as_snapshot(target)))
+    assert not isinstance(target, Snapshot)  # is_snapshot() took it
     return project_of(config).database_url(target)
 
 

@@ -42,6 +42,7 @@ PUBLIC_API = {
     "merge",
     "restore",
     "roundtrip",
+    "snapshot",
     "status",
     "upgrade",
     "verify",
@@ -59,6 +60,7 @@ PUBLIC_API = {
     "RevisionLint",
     "RoundtripReport",
     "SchemaDiff",
+    "Snapshot",
     "Status",
     "VerifyReport",
     # errors

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import backup, diff, draft, erd, history, lint, migrate, roundtrip, status, verify
+from . import backup, diff, draft, erd, history, lint, migrate, roundtrip, snapshot, status, verify
 
-COMMANDS = (diff, status, draft, lint, erd, backup, migrate, roundtrip, history, verify)
+COMMANDS = (diff, status, draft, lint, erd, snapshot, backup, migrate, roundtrip, history, verify)
