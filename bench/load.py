@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import os
 import threading
@@ -15,13 +16,17 @@ from sqlalchemy.pool import NullPool
 from bench.load_ops import OPERATIONS, apply, drafted, fill_sql
 from bench.load_writer import write
 from schema_tools.dialects import backend_of
+from schema_tools.dialects.mysql_lock_limit import MetadataLockLimit, session_id, sub_second
 from schema_tools.display import text_table
 from schema_tools.scratch import scratch_database
 
 SERVERS = {"postgresql": "SCHEMA_TOOLS_TEST_POSTGRES_URL", "mysql": "SCHEMA_TOOLS_TEST_MYSQL_URL"}
 GOALS_MS = {"postgresql": 100.0, "mysql": 250.0}
-# make_safe's lock timeout per backend: MariaDB's lock_wait_timeout counts whole seconds.
-LOCK_TIMEOUT = {"postgresql": 0.05, "mysql": 1.0}
+# make_safe's lock timeout per backend. MariaDB counts lock waits in whole seconds (WAIT 0.2 is WAIT 0), so its
+# steps wait 1 s on the server and MetadataLockLimit cancels a wait at 0.1 s, as a guarded upgrade does.
+LOCK_TIMEOUT = {"postgresql": 0.05, "mysql": 0.1}
+# The writer switches to inserts that fill the new column within this (it says so once it did).
+SWITCH_TIMEOUT = 10.0
 READER_HOLD = 3.0
 SETTLE = 0.5
 
@@ -67,9 +72,9 @@ def one_run(url: str, backend: str, rows: int, operation: str, safe: bool, long_
         for statement in fill_sql(backend, rows):
             connection.exec_driver_sql(statement)
     plan = drafted(url, operation, safe, LOCK_TIMEOUT[backend])
-    stop = multiprocessing.Event()
+    stop, tier_added, tier_written = multiprocessing.Event(), multiprocessing.Event(), multiprocessing.Event()
     results: multiprocessing.Queue[dict[str, object]] = multiprocessing.Queue()
-    writer = multiprocessing.Process(target=write, args=(url, rows, stop, results))
+    writer = multiprocessing.Process(target=write, args=(url, rows, stop, tier_added, tier_written, results))
     writer.start()
     time.sleep(SETTLE)
     reader = None
@@ -80,8 +85,23 @@ def one_run(url: str, backend: str, rows: int, operation: str, safe: bool, long_
         reader_started.wait()
     started = time.perf_counter()
     retries, failure = 0, ""
+
+    def column_added(column: str) -> None:
+        """The new code ships: the writer fills tier from its next insert on, before any backfill starts."""
+        if column == "tier":
+            tier_added.set()
+            tier_written.wait(SWITCH_TIMEOUT)
+
+    limit = MetadataLockLimit(engine.url, LOCK_TIMEOUT[backend])
+    limited = safe and sub_second(LOCK_TIMEOUT[backend], bool(getattr(engine.dialect, "is_mariadb", False)))
+
+    def connected(connection: sa.Connection) -> None:
+        if limited:
+            limit.watch(session_id(connection.connection.dbapi_connection) or 0)
+
     try:
-        retries = apply(engine, plan, safe, backend_of(engine.url).lock_timed_out)
+        with limit if limited else contextlib.nullcontext():
+            retries = apply(engine, plan, safe, backend_of(engine.url).lock_timed_out, column_added, connected)
     except Exception as error:  # noqa: BLE001 - a failed migration is a result of the bench
         failure = str(getattr(error, "orig", error)).splitlines()[0][:60]
     seconds = time.perf_counter() - started

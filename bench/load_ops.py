@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations, ops
 
 from schema_tools.draft import Draft, draft
+from schema_tools.safe_ops import flattened
 
 BACKFILL = {"items.tier": "basic"}
 RETRIES = 50
@@ -79,10 +80,24 @@ def _steps(upgrade: ops.UpgradeOps) -> list[Any]:
     return steps
 
 
-def apply(engine: sa.Engine, plan: Draft, safe: bool, gave_up: Callable[[BaseException], bool]) -> int:
-    """Run the draft's upgrade; a safe step that gave up waiting for its lock is retried. Returns retries."""
+def added_columns(step: Any) -> list[str]:
+    """The columns a step adds (inside an autocommit block too)."""
+    found = [sub for op in flattened(step) for sub in (op.ops if isinstance(op, ops.ModifyTableOps) else [op])]
+    return [str(op.column.name) for op in found if isinstance(op, ops.AddColumnOp)]
+
+
+def apply(
+    engine: sa.Engine, plan: Draft, safe: bool, gave_up: Callable[[BaseException], bool],
+    column_added: Callable[[str], None], connected: Callable[[sa.Connection], None],
+) -> int:  # fmt: skip
+    """Run the draft's upgrade; a safe step that gave up waiting for its lock is retried. Returns retries.
+
+    `column_added` hears of each added column once its step committed, before the next step starts (the
+    application starts writing it then, before a backfill or NOT NULL step); `connected` gets the migrating
+    connection first (MariaDB's sub-second lock limit watches it)."""
     retries = 0
     with engine.connect() as connection:
+        connected(connection)
         context = MigrationContext.configure(connection)
         operations = Operations(context)
         for step in _steps(plan.upgrade_ops):
@@ -98,4 +113,6 @@ def apply(engine: sa.Engine, plan: Draft, safe: bool, gave_up: Callable[[BaseExc
                         raise
                     retries += 1
                     time.sleep(0.2)
+            for column in added_columns(step):
+                column_added(column)
     return retries

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from .dialects import Backend, backend_of
+from .dialects.mysql_lock_limit import MetadataLockLimit, session_id, sub_second
 from .errors import ConfigurationError
 from .project import Project
 
@@ -88,6 +89,25 @@ def _apply(conn: Connection, timeouts: DdlTimeouts) -> None:
     record.info[_APPLIED] = timeouts
 
 
+@dataclass
+class _Limits:
+    """MariaDB's sub-second lock waits: one watcher for the run, started with the first connection that needs it."""
+
+    seconds: float
+    stack: ExitStack
+    limit: MetadataLockLimit | None = None
+
+    def watch(self, conn: Connection) -> None:
+        if not sub_second(self.seconds, bool(getattr(conn.dialect, "is_mariadb", False))):
+            return
+        pid = session_id(conn.connection.dbapi_connection)
+        if pid is None:
+            return
+        if self.limit is None:
+            self.limit = self.stack.enter_context(MetadataLockLimit(conn.engine.url, self.seconds))
+        self.limit.watch(pid)
+
+
 @contextmanager
 def session_timeouts(timeouts: DdlTimeouts | None, shared: Connection | None, writes: Writes) -> Iterator[None]:
     """While active, every Engine connection (env.py's own, and `shared`) gets the DDL timeouts, and the
@@ -95,9 +115,12 @@ def session_timeouts(timeouts: DdlTimeouts | None, shared: Connection | None, wr
     if timeouts is None:
         yield
         return
+    stack = ExitStack()
+    limits = _Limits(timeouts.lock_seconds, stack)
 
     def on_connect(conn: Connection) -> None:
         _apply(conn, timeouts)
+        limits.watch(conn)
 
     def after(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
         if _VERSION.search(statement):
@@ -106,11 +129,12 @@ def session_timeouts(timeouts: DdlTimeouts | None, shared: Connection | None, wr
             writes.since_version += 1
 
     if shared is not None:
-        _apply(shared, timeouts)
+        on_connect(shared)
     event.listen(Engine, "engine_connect", on_connect)
     event.listen(Engine, "after_cursor_execute", after)
     try:
-        yield
+        with stack:
+            yield
     finally:
         event.remove(Engine, "engine_connect", on_connect)
         event.remove(Engine, "after_cursor_execute", after)

@@ -23,6 +23,7 @@ from .connect import read_only_connection
 from .dialects import backend_of
 from .display import escape
 from .draft_rename import rename_column, rename_table
+from .safe_types import kept_type_changes
 from .draft_safe import SafeOptions, SafePlan, safe_plan
 from .draft_sql import DIALECTS, render_code, render_sql
 from .errors import ConfigurationError, MultipleHeads, NotUpToDate
@@ -122,6 +123,7 @@ class Draft:
         plan = safe_plan(self.upgrade_ops, self.downgrade_ops, self.tables, self.dialect, options)
         findings = self._lint(plan.judged, big_table_rows or BIG_TABLE_ROWS)
         kept = tuple(f for f in findings if not _answered(f, plan))
+        kept = (*kept, *kept_type_changes(self.upgrade_ops, self.tables, self.dialect))
         return replace(self, upgrade_ops=plan.upgrade, downgrade_ops=plan.downgrade, findings=kept, tables=plan.tables)
 
     def _lint(self, operations: ops.UpgradeOps, big_table_rows: int) -> tuple[Finding, ...]:

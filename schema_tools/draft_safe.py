@@ -13,10 +13,13 @@ from alembic.operations import ops
 from sqlalchemy.schema import AddConstraint, CreateIndex
 
 from .dialects import Backend, backend_named
+from .dialects.mysql import MySQL
+from .dialects.mysql_timeouts import lock_wait_seconds
 from .draft_sql import as_written
 from .errors import ConfigurationError
 from .rules.operations import describe_op
 from .safe_ops import AutocommitBlockOp, BackfillOp, NoRowsOp
+from .safe_types import retype, sets_not_null_only
 
 __all__ = ["SafeOptions", "SafePlan", "safe_plan"]
 
@@ -114,7 +117,7 @@ class _Rewriter:
             for operation in operations:
                 self.plain(table, operation)
             return
-        timeout = self.backend.lock_timeout_sql.format(seconds=_seconds(self.options.lock_timeout))
+        timeout = self.backend.lock_timeout_sql.format(seconds=_seconds(self.options.lock_timeout, self.backend))
         written = [as_written(operation, None) for operation in operations]
         self.judged.extend((table, operation) for operation in [ops.ExecuteSQLOp(timeout), *written])
         self.out.append(AutocommitBlockOp([ops.ExecuteSQLOp(timeout), *written]))
@@ -129,7 +132,7 @@ class _Rewriter:
             self.plain(table, operation)
         elif isinstance(operation, ops.AddColumnOp) and _required(operation.column):
             self.required_column(table, operation)
-        elif isinstance(operation, ops.AlterColumnOp) and operation.modify_nullable is False:
+        elif sets_not_null_only(operation):  # one that also changes the type goes to retype below
             self.set_not_null(table, operation)
         elif isinstance(operation, ops.CreateIndexOp) and self.backend.online_ddl:
             self.create_index(table, operation)
@@ -137,7 +140,7 @@ class _Rewriter:
             self.create_foreign_key(table, operation)
         elif isinstance(operation, ops.CreateForeignKeyOp) and self.backend.online_ddl:
             self.create_foreign_key_online(table, operation)
-        else:
+        elif not retype(self, table, operation):  # a type change: safe_types; anything else as it is
             self.plain(table, operation)
 
     def required_column(self, table: str, operation: ops.AddColumnOp) -> None:
@@ -260,8 +263,9 @@ def _with_added(tables: Mapping[str, sa.Table], added: list[tuple[str, sa.Column
     return result
 
 
-def _seconds(value: float) -> str:
-    return f"{value:g}"
+def _seconds(value: float, backend: Backend) -> str:
+    """MySQL/MariaDB take whole seconds (a fraction: the guarded upgrade's lock limit on MariaDB, else 1 s)."""
+    return str(lock_wait_seconds(value)) if isinstance(backend, MySQL) else f"{value:g}"
 
 
 def _required(column: sa.Column[Any]) -> bool:

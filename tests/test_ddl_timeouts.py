@@ -112,3 +112,84 @@ def test_bad_values_are_one_line_errors(sqlite_url: sa.URL, tmp_path: Path) -> N
         upgrade(sqlite_url, config=project.config(), backup=False, ddl_retries=-1)
     with pytest.raises(ConfigurationError, match="ddl_lock_timeout must be a number of seconds"):
         upgrade(sqlite_url, config=project.config(), backup=False, ddl_lock_timeout="soon")  # type: ignore[arg-type]
+
+
+def _mariadb(url: sa.URL) -> bool:
+    engine = sa.create_engine(url, poolclass=NullPool)
+    with engine.connect() as connection:
+        found = bool(getattr(connection.dialect, "is_mariadb", False))
+    engine.dispose()
+    return found
+
+
+def _driver_errors(error: BaseException) -> list[int]:
+    """The server error numbers in an exception's chain (what the statements that failed were told)."""
+    numbers, current = [], error
+    while current is not None:
+        if isinstance(current, sa.exc.DBAPIError) and current.orig is not None and current.orig.args:
+            numbers.append(current.orig.args[0])
+        current = current.__cause__ or current.__context__
+    return numbers
+
+
+def _columns(url: sa.URL) -> list[str]:
+    engine = sa.create_engine(url, poolclass=NullPool)
+    with engine.connect() as connection:
+        names = [column["name"] for column in sa.inspect(connection).get_columns("bots")]
+    engine.dispose()
+    return names
+
+
+def test_a_sub_second_lock_timeout_on_mariadb_is_cut_by_the_limit_while_the_holder_still_holds(
+    new_database, tmp_path: Path
+) -> None:
+    """MariaDB's own waits count whole seconds (WAIT 0.3 is no wait; lock_wait_timeout 1 is the shortest
+    real one): the cancel (error 1317, KILL QUERY) says the 0.3 s limit ended it, not the server's 1205."""
+    url = new_database("mysql")
+    if not _mariadb(url):
+        pytest.skip("the sub-second limit is MariaDB's (MySQL keeps whole seconds)")
+    project = _project(url, tmp_path / "project")
+    holder_engine = sa.create_engine(url, poolclass=NullPool)
+    holder = holder_engine.connect()
+    holder.execute(sa.text("SELECT count(*) FROM bots")).all()
+    try:
+        with pytest.raises(MigrationFailed) as failure:
+            upgrade(url, config=project.config(), backup=False, ddl_lock_timeout=0.3, ddl_retries=0)
+        assert holder.in_transaction()  # the holder was never disturbed: its transaction is the one still open
+        assert 1317 in _driver_errors(failure.value) and 1205 not in _driver_errors(failure.value)
+        assert "bots" in str(failure.value) and "0.3s" in str(failure.value)
+        assert _version(url) == HEAD and "waited_for" not in _columns(url)  # the ALTER did nothing
+    finally:
+        holder.close()
+        holder_engine.dispose()
+
+
+def test_the_lock_limit_cancels_a_metadata_lock_wait_and_nothing_that_got_its_lock(new_database) -> None:
+    from schema_tools.dialects.mysql_lock_limit import MetadataLockLimit, session_id
+
+    url = new_database("mysql")
+    if not _mariadb(url):
+        pytest.skip("the processlist's TIME_MS is MariaDB's")
+    engine = sa.create_engine(url, poolclass=NullPool)
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE held (id INTEGER PRIMARY KEY, qty INTEGER NOT NULL)"))
+        connection.execute(sa.text("INSERT INTO held VALUES (1, 1), (2, 2)"))
+    holder = engine.connect()
+    holder.execute(sa.text("SELECT count(*) FROM held")).all()
+    try:
+        with MetadataLockLimit(url, 0.2) as limit, engine.connect() as migrating:
+            limit.watch(session_id(migrating.connection.dbapi_connection) or 0)
+            migrating.exec_driver_sql("SET SESSION lock_wait_timeout = 30")  # the server alone would wait 30 s
+            with pytest.raises(sa.exc.OperationalError) as cancelled:
+                migrating.exec_driver_sql("CREATE INDEX ix_held_qty ON held (qty) ALGORITHM=INPLACE LOCK=NONE")
+            assert cancelled.value.orig.args[0] == 1317 and limit.cancelled == 1
+            assert holder.in_transaction()
+            assert "ix_held_qty" not in {index["name"] for index in sa.inspect(migrating).get_indexes("held")}
+            migrating.rollback()
+            holder.rollback()
+            migrating.exec_driver_sql("CREATE INDEX ix_held_qty ON held (qty) ALGORITHM=INPLACE LOCK=NONE")
+            assert limit.cancelled == 1  # no wait this time: nothing to cancel
+            assert "ix_held_qty" in {index["name"] for index in sa.inspect(migrating).get_indexes("held")}
+    finally:
+        holder.close()
+        engine.dispose()

@@ -10,6 +10,7 @@ from sqlalchemy.pool import NullPool
 from schema_tools.diff import diff
 from schema_tools.draft import draft
 from schema_tools.errors import ConfigurationError
+from schema_tools.safe_ops import BackfillOp
 from schema_tools.sources import copy_metadata
 from tests.support_project import Project
 
@@ -168,4 +169,135 @@ def test_the_cli_prints_the_safe_draft(new_database, tmp_path, monkeypatch, caps
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "postgresql_concurrently=True" in out and "LIMIT 50" in out and "'en'" in out
+    engine.dispose()
+
+
+# -- type changes: a shadow column kept in sync by a trigger, backfilled, then swapped in --------------------
+
+SWAP_BACKENDS = ["postgresql", "mysql"]
+
+
+def retyped_models(column: str = "total_trades", new_type: sa.types.TypeEngine | None = None) -> sa.MetaData:
+    """bots.<column> with a new type (total_trades: INTEGER NOT NULL DEFAULT 0 -> BIGINT, which rewrites)."""
+    models = copy_metadata()
+    models.tables["bots"].c[column].type = new_type if new_type is not None else sa.BigInteger()
+    return models
+
+
+def column_type(engine: sa.Engine, column: str) -> sa.types.TypeEngine:
+    return next(c["type"] for c in sa.inspect(engine).get_columns("bots") if c["name"] == column)
+
+
+def run_steps(engine: sa.Engine, upgrade_ops, between) -> None:
+    """Run the safe draft's steps one by one through Alembic, calling `between(step)` after each."""
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations, ops
+
+    with engine.connect() as connection:
+        operations = Operations(MigrationContext.configure(connection))
+        for step in upgrade_ops.ops:
+            for sub in step.ops if isinstance(step, ops.ModifyTableOps) else [step]:
+                operations.invoke(sub)
+                if connection.in_transaction():
+                    connection.commit()
+            between(step)
+
+
+@pytest.mark.parametrize("backend", SWAP_BACKENDS)
+def test_a_rewriting_type_change_is_swapped_in_and_keeps_concurrent_writes(backend, new_database, tmp_path) -> None:
+    url, engine, _project = seeded(backend, new_database, tmp_path)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE bots SET total_trades = id * 3"))
+    models = retyped_models()
+    naive = draft(models, url, "bigint", big_table_rows=1)
+    assert blocking(naive.findings, backend), "the naive type change blocks (so the test means something)"
+    safe = naive.make_safe(batch_size=7, big_table_rows=1)
+    code = safe.upgrade_code
+    assert "total_trades__new" in code and "CREATE TRIGGER" in code and "LIMIT 7" in code, code
+    assert "op.alter_column('bots', 'total_trades'" not in code, "the naive ALTER is gone"
+    assert not [f for f in blocking(safe.findings, backend) if f.column in ("total_trades", "total_trades__new")]
+    assert not safe.errors, safe.errors
+    compile(code, "upgrade", "exec")  # valid Python as the revision file holds it
+    big = 2**40
+    writer = sa.create_engine(url, poolclass=NullPool)
+    done: list[str] = []
+
+    def concurrent_writer(step) -> None:
+        """Once the backfill is over (only the trigger can copy them) and before the swap, another connection
+        inserts and updates rows through the old column."""
+        if done or not any(isinstance(o, BackfillOp) for o in getattr(step, "ops", [])):
+            return
+        with writer.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO bots (name, strategy_name, exchange, created_by, total_trades) "
+                    "SELECT 'late', 'S', 'x', created_by, 2000000000 FROM bots WHERE name = 'bot0'"
+                )
+            )
+            connection.execute(sa.text("UPDATE bots SET total_trades = 1999999999 WHERE name = 'bot1'"))
+        done.append("written")
+
+    run_steps(engine, safe.upgrade_ops, concurrent_writer)
+    assert done, "the writer ran after the backfill, before the swap"
+    assert not diff(models, url), "after the safe upgrade the database is exactly the models"
+    assert isinstance(column_type(engine, "total_trades"), sa.BigInteger)
+    with engine.begin() as connection:
+        rows = dict(connection.execute(sa.text("SELECT name, total_trades FROM bots")).all())
+        connection.execute(sa.text("UPDATE bots SET total_trades = :big WHERE name = 'late'"), {"big": big})
+        assert connection.execute(sa.text("SELECT total_trades FROM bots WHERE name = 'late'")).scalar_one() == big
+    assert rows["late"] == 2000000000 and rows["bot1"] == 1999999999
+    with engine.connect() as connection:
+        ids = dict(connection.execute(sa.text("SELECT name, id FROM bots WHERE name LIKE 'bot%'")).all())
+    assert all(rows[name] == ids[name] * 3 for name in ids if name != "bot1"), rows
+    writer.dispose()
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", SWAP_BACKENDS)
+def test_the_written_swap_upgrades_to_the_models_and_downgrades_to_the_old_type(backend, new_database, tmp_path):
+    url, engine, project = seeded(backend, new_database, tmp_path)
+    with engine.begin() as connection:  # an index over a retyped column is built again before the swap
+        connection.execute(sa.text("CREATE UNIQUE INDEX ix_bots_port ON bots (port, exchange)"))
+        connection.execute(sa.text("UPDATE bots SET port = 8000 + id"))
+    models = retyped_models()
+    models.tables["bots"].c.port.type = sa.BigInteger()
+    sa.Index("ix_bots_port", models.tables["bots"].c.port, models.tables["bots"].c.exchange, unique=True)
+    safe = draft(models, url, "bigint").make_safe(batch_size=10)
+    assert "port__new" in safe.upgrade_code and "ix_bots_port__new" in safe.upgrade_code
+    safe.write(project.config())
+    command.upgrade(project.config(connection=engine), "head")
+    assert not diff(models, url), "the written revision reaches the models"
+    with engine.connect() as connection:
+        defaults = connection.execute(sa.text("SELECT COUNT(*) FROM bots WHERE total_trades = 0")).scalar_one()
+        ports = connection.execute(sa.text("SELECT COUNT(*) FROM bots WHERE port = 8000 + id")).scalar_one()
+    assert defaults == 25 and ports == 25
+    command.downgrade(project.config(connection=engine), "-1")
+    old = copy_metadata()
+    sa.Index("ix_bots_port", old.tables["bots"].c.port, old.tables["bots"].c.exchange, unique=True)
+    assert not diff(old, url), "the downgrade brings the old types back"
+    assert not isinstance(column_type(engine, "total_trades"), sa.BigInteger)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", SWAP_BACKENDS)
+def test_a_widening_the_backend_makes_in_the_catalog_stays_a_plain_alter(backend, new_database, tmp_path) -> None:
+    url, engine, _project = seeded(backend, new_database, tmp_path)
+    safe = draft(retyped_models("strategy_name", sa.String(200)), url, "wider").make_safe()
+    code = safe.upgrade_code
+    assert "op.alter_column('bots', 'strategy_name'" in code and "__new" not in code and "TRIGGER" not in code
+    assert "lock_timeout" in code or "lock_wait_timeout" in code, "under the lock timeout"
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", SWAP_BACKENDS)
+def test_a_primary_key_keeps_the_naive_type_change_with_a_warning(backend, new_database, tmp_path) -> None:
+    from schema_tools.safe_types import KEPT_RULE, kept_type_changes
+
+    url, engine, _project = seeded(backend, new_database, tmp_path)
+    naive = draft(retyped_models("id"), url, "bigint id", big_table_rows=1)
+    safe = naive.make_safe(big_table_rows=1)
+    assert "op.alter_column('bots', 'id'" in safe.upgrade_code and "__new" not in safe.upgrade_code
+    assert [f for f in blocking(safe.findings, backend) if f.column == "id"], "still flagged as blocking"
+    notes = kept_type_changes(naive.upgrade_ops, naive.tables, naive.dialect)
+    assert [n for n in notes if n.rule == KEPT_RULE and n.severity == "warning" and "primary key" in n.message]
     engine.dispose()

@@ -16,6 +16,7 @@ from ..backup_format import BackupFormat
 from ..errors import BackupError, UnsupportedBackend
 from ..fingerprint_types import Catalog
 from .base_enums import NamedEnum
+from .base_swaps import ColumnSwaps
 from .base_views import ViewCatalog
 
 # How a backend's migration lock waits: called with one non-blocking attempt and what the lock is on.
@@ -116,6 +117,10 @@ class Backend:
     def view_catalog(self) -> ViewCatalog:
         """How views are listed, read and written here (dialects/*_views.py); by default plain SQL views."""
         return ViewCatalog()
+
+    def column_swaps(self) -> ColumnSwaps | None:
+        """How make_safe swaps in a column of a new type (dialects/*_swaps.py); None: keep the naive type change."""
+        return None
 
     @property
     def family(self) -> str:

@@ -19,6 +19,7 @@ from .mysql_catalog import catalog_lines, fingerprints, identity_row
 from .mysql_locks import table_bytes
 from .mysql_reflection import implicit_indexes, portable_candidates, restore_reflected
 from .mysql_sessions import begin_read_only, configure_engine, connect_args, named_lock
+from .mysql_swaps import MySQLSwaps
 from .mysql_types import same_type
 from .mysql_views import MySQLViews
 
@@ -72,6 +73,10 @@ class MySQL(Backend):
     def view_catalog(self) -> MySQLViews:
         """SHOW CREATE VIEW, CREATE OR REPLACE VIEW; what a view reads is parsed from its definition."""
         return MySQLViews()
+
+    def column_swaps(self) -> MySQLSwaps:
+        """BEFORE INSERT and BEFORE UPDATE triggers, and a swap under LOCK TABLES."""
+        return MySQLSwaps()
 
     def restore_reflected(self, connection: Connection, tables: dict[str, sa.Table], models: sa.MetaData) -> None:
         """Unique constraints come back as unique indexes, MariaDB's JSON as LONGTEXT: give back the models' own."""

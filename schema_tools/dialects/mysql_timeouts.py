@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 
-# ER_LOCK_WAIT_TIMEOUT (metadata or row lock wait gave up) and ER_LOCK_DEADLOCK: the statement did nothing.
-LOCK_ERRORS = frozenset({1205, 1213})
+# ER_LOCK_WAIT_TIMEOUT (metadata or row lock wait gave up), ER_LOCK_DEADLOCK, and ER_QUERY_INTERRUPTED (KILL
+# QUERY: how mysql_lock_limit ends a MariaDB wait at a fraction of a second): the statement did nothing.
+LOCK_ERRORS = frozenset({1205, 1213, 1317})
 
 
-def _whole_seconds(seconds: float) -> int:
-    """lock_wait_timeout and innodb_lock_wait_timeout take whole seconds (at least 1 on MySQL)."""
+def lock_wait_seconds(seconds: float) -> int:
+    """lock_wait_timeout and innodb_lock_wait_timeout take whole seconds (MySQL: at least 1; MariaDB truncates
+    `WAIT 0.2` to no wait at all), so a fraction rounds up here: a sub-second limit is mysql_lock_limit's job."""
     return max(1, math.ceil(seconds))
 
 
@@ -17,7 +19,7 @@ def ddl_timeouts(lock_seconds: float, statement_seconds: float, mariadb: bool) -
     """SET SESSION statements (0: the server's own setting is kept); only MariaDB limits any statement's time."""
     statements = []
     if lock_seconds > 0:
-        wait = _whole_seconds(lock_seconds)
+        wait = lock_wait_seconds(lock_seconds)
         statements += [f"SET SESSION lock_wait_timeout = {wait}", f"SET SESSION innodb_lock_wait_timeout = {wait}"]
     if statement_seconds > 0 and mariadb:
         statements.append(f"SET SESSION max_statement_time = {statement_seconds:g}")

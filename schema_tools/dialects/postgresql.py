@@ -22,6 +22,7 @@ from .postgresql_enums import named_enums
 from .postgresql_locks import table_bytes
 from .postgresql_sessions import advisory_lock, begin_read_only, connect_args, read_only_session
 from .postgresql_spellings import is_sequence_default
+from .postgresql_swaps import PostgreSQLSwaps
 from .postgresql_types import same_type, without_null_cast
 from .postgresql_views import PostgreSQLViews
 from .postgresql_waits import backend_pid, blocked_by
@@ -75,6 +76,10 @@ class PostgreSQL(Backend):
     def view_catalog(self) -> PostgreSQLViews:
         """Plain and materialized views; pg_depend says what each reads."""
         return PostgreSQLViews()
+
+    def column_swaps(self) -> PostgreSQLSwaps:
+        """A plpgsql sync trigger, and a swap in one DO block."""
+        return PostgreSQLSwaps()
 
     def float_bits(self, type_: TypeEngine[Any]) -> int | None:
         """A FLOAT without a precision is double precision here (REAL is single)."""
