@@ -14,10 +14,15 @@ LARGE_SCHEMA = 25  # above this many tables, a diff diagram shows only changed t
 
 def neighbourhood(edges: Iterable[Edge], start: Iterable[str], depth: int) -> set[str]:
     """The start tables and every table at most `depth` foreign keys away, either direction."""
+    return neighbours(((edge.table, edge.referred_table) for edge in edges), start, depth)
+
+
+def neighbours(pairs: Iterable[tuple[str, str]], start: Iterable[str], depth: int) -> set[str]:
+    """The start tables and every table at most `depth` (child, parent) pairs away, either direction."""
     graph: dict[str, set[str]] = {}
-    for edge in edges:
-        graph.setdefault(edge.table, set()).add(edge.referred_table)
-        graph.setdefault(edge.referred_table, set()).add(edge.table)
+    for child, parent in pairs:
+        graph.setdefault(child, set()).add(parent)
+        graph.setdefault(parent, set()).add(child)
     seen = set(start)
     frontier = deque((name, 0) for name in seen)
     while frontier:

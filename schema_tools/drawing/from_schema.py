@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
@@ -71,9 +72,12 @@ def index_views(table: sa.Table, status: Status = SAME) -> list[IndexView]:
 
 
 def column_view(
-    column: sa.Column[Any], foreign: set[str], status: Status = SAME, before: str | None = None
-) -> ColumnView:
-    table = column.table if isinstance(column.table, sa.Table) else None
+    column: sa.Column[Any], foreign: set[str], status: Status = SAME, before: str | None = None,
+    unique: set[str] | None = None,
+) -> ColumnView:  # fmt: skip
+    """One column's row; `unique` is the table's single_unique() when the caller has it already."""
+    if unique is None:
+        unique = single_unique(column.table) if isinstance(column.table, sa.Table) else set()
     return ColumnView(
         name=column.name,
         type=type_text(column),
@@ -82,7 +86,7 @@ def column_view(
         foreign_key=column.name in foreign,
         status=status,
         before=before,
-        unique=table is not None and column.name in single_unique(table),
+        unique=column.name in unique,
         default=default_text(column),
         comment=column.comment,
     )
@@ -90,8 +94,8 @@ def column_view(
 
 def table_view(table: sa.Table, status: Status = SAME) -> TableView:
     """The whole table in one status (a table that a diff adds or removes, or any table outside a diff)."""
-    foreign = fk_columns(table)
-    columns = tuple(column_view(c, foreign, status) for c in table.columns)
+    foreign, unique = fk_columns(table), single_unique(table)
+    columns = tuple(column_view(c, foreign, status, unique=unique) for c in table.columns)
     return TableView(table.name, columns, tuple(index_views(table, status)), status, table.comment)
 
 
@@ -110,9 +114,12 @@ def edges_of(table: sa.Table, status: Status = SAME) -> list[Edge]:
     return edges
 
 
-def diagram_of_metadata(metadata: MetaData, title: str) -> Diagram:
-    """Every table and foreign key of the MetaData, in name order; the MetaData is only read."""
-    names = sorted(metadata.tables)
+def diagram_of_metadata(metadata: MetaData, title: str, only: Collection[str] | None = None) -> Diagram:
+    """Every table (or the tables in `only`) and every foreign key of the MetaData, in name order; only read.
+
+    A focus (draw.diagram_of) passes its neighbourhood as `only`: the other tables are not drawn at all.
+    """
+    names = [name for name in sorted(metadata.tables) if only is None or metadata.tables[name].name in only]
     tables = tuple(table_view(metadata.tables[name]) for name in names)
     edges = tuple(edge for name in names for edge in edges_of(metadata.tables[name]))
     return Diagram(title, tables, edges)
