@@ -18,7 +18,7 @@ from .dialects.mysql_timeouts import lock_wait_seconds
 from .draft_sql import as_written
 from .errors import ConfigurationError
 from .rules.operations import describe_op
-from .safe_ops import AutocommitBlockOp, BackfillOp, NoRowsOp
+from .safe_ops import AutocommitBlockOp, NoRowsOp, backfill_op
 from .safe_types import retype, sets_not_null_only
 
 __all__ = ["SafeOptions", "SafePlan", "safe_plan"]
@@ -159,15 +159,10 @@ class _Rewriter:
         self.set_not_null(table, setting)
 
     def backfill(self, table: str, column: str, value: str) -> None:
-        t, c, size = self.quote(table), self.quote(column), int(self.options.batch_size)
-        if self.backend.update_limit:
-            statement = f"UPDATE {t} SET {c} = {value} WHERE {c} IS NULL LIMIT {size}"
-        else:
-            key = self.quote(_key_column(self.tables[table]))
-            statement = (
-                f"UPDATE {t} SET {c} = {value} WHERE {key} IN (SELECT {key} FROM {t} WHERE {c} IS NULL LIMIT {size})"
-            )
-        self.out.append(AutocommitBlockOp([BackfillOp(table, column, statement, self.options.batch_sleep)]))
+        size, c = int(self.options.batch_size), self.quote(column)
+        op = backfill_op(self.tables[table], column, f"{c} = {value}", f"{c} IS NULL", self.quote, size,
+                         self.options.batch_sleep, self.backend.update_limit)  # fmt: skip
+        self.out.append(AutocommitBlockOp([op]))
         self.backfilled.add((table, column))
 
     def set_not_null(self, table: str, operation: ops.AlterColumnOp) -> None:
@@ -271,13 +266,6 @@ def _seconds(value: float, backend: Backend) -> str:
 def _required(column: sa.Column[Any]) -> bool:
     """A NOT NULL column without a server default: adding it fails, or rewrites, on a table with rows."""
     return not column.nullable and column.server_default is None and column.computed is None and not column.identity
-
-
-def _key_column(table: sa.Table) -> str:
-    keys = list(table.primary_key.columns)
-    if len(keys) != 1:
-        raise ConfigurationError(f"{table.name} has no single-column primary key to backfill it in batches by")
-    return str(keys[0].name)
 
 
 def _backfill_value(table: str, column: sa.Column[Any], backfill: Mapping[str, Any], dialect: sa.Dialect) -> str:

@@ -15,7 +15,7 @@ from .dialects.base_swaps import ColumnSwaps, Swap, SwapIndex
 from .lint import WARNING, Finding, describe_op, flatten_ops
 from .rules.types import classify_type_change
 from .rules.verdict import SAFE
-from .safe_ops import AutocommitBlockOp, BackfillOp, NoRowsOp
+from .safe_ops import AutocommitBlockOp, NoRowsOp, backfill_op
 
 __all__ = ["KEPT_RULE", "kept_type_changes", "retype", "sets_not_null_only"]
 
@@ -215,13 +215,9 @@ def _sync_name(table: str, column: str, backend: Backend) -> str:
 
 def _backfill(steps: Steps, table: str, shadow: str, assignment: str, pending: str) -> None:
     """Batches of `batch_size` rows until no row is `pending`; each batch commits on its own."""
-    t, size = steps.quote(table), int(steps.options.batch_size)
-    if steps.backend.update_limit:
-        statement = f"UPDATE {t} SET {assignment} WHERE {pending} LIMIT {size}"
-    else:
-        key = steps.quote(str(_single_key(steps.tables[table])))
-        statement = f"UPDATE {t} SET {assignment} WHERE {key} IN (SELECT {key} FROM {t} WHERE {pending} LIMIT {size})"
-    steps.out.append(AutocommitBlockOp([BackfillOp(table, shadow, statement, steps.options.batch_sleep)]))
+    op = backfill_op(steps.tables[table], shadow, assignment, pending, steps.quote, int(steps.options.batch_size),
+                     steps.options.batch_sleep, steps.backend.update_limit)  # fmt: skip
+    steps.out.append(AutocommitBlockOp([op]))
 
 
 def kept_type_changes(upgrade: Any, tables: Mapping[str, sa.Table], dialect: str) -> tuple[Finding, ...]:
