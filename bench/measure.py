@@ -35,7 +35,7 @@ def main(argv: list[str]) -> int:
         from schema_tools.diff import compare
 
         with engine.connect() as connection:
-            return compare(connection, desired)
+            return compare(connection, desired, fast=False)  # Alembic's own path: every table reflected
 
     def cold_diff() -> object:
         from schema_tools.diff import diff

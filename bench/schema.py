@@ -47,3 +47,15 @@ def with_changes(n: int) -> sa.MetaData:
     targets[6].c.note.comment = "a note"
     sa.Table("t_new", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.String(10)))
     return metadata
+
+
+def create(engine: sa.Engine, n: int, chunk: int = 250) -> None:
+    """Create the schema of N tables, committing every `chunk` tables.
+
+    One transaction creating thousands of tables runs PostgreSQL out of lock slots (max_locks_per_transaction).
+    """
+    metadata = build(n)
+    tables = metadata.sorted_tables
+    for start in range(0, len(tables), chunk):
+        with engine.begin() as connection:
+            metadata.create_all(connection, tables=tables[start : start + chunk])

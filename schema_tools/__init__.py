@@ -7,6 +7,7 @@ modules (`schema_tools.scratch.notebook_database`, `schema_tools.sources.copy_me
 from .backup import Backup, backup, restore
 from .changes import Change
 from .checksums import VerifyReport, verify
+from .cold_diff import fast_autogenerate
 from .diff import SchemaDiff, diff
 from .draft import Draft, draft
 from .erd import ERDiagram, erd
@@ -45,6 +46,7 @@ __all__ = [
     "downgrade",
     "draft",
     "erd",
+    "fast_autogenerate",
     "heads",
     "history",
     "inventory",

@@ -17,6 +17,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, Engine
 
 from .changes import KINDS, RISKS, Change, change_from_diff, flatten
+from .cold_diff import narrowed, tables_to_compare
 from .cross_dialect import DIALECT, REAL, across, assess_across
 from .diff_render import DiffView
 from .drawing import Diagram, ERDiagram, ErdOptions, diagram_of_changes, erd
@@ -151,42 +152,24 @@ class SchemaDiff(Sequence[Change]):
         return self._view().html()
 
 
-def compare(connection: Connection, desired: MetaData, *, only: Collection[str] | None = None) -> list[Any]:
+def compare(
+    connection: Connection, desired: MetaData, *, only: Collection[str] | None = None, fast: bool = True
+) -> list[Any]:
     """compare_metadata with the environment's options: exactly what autogenerate and `alembic check` see.
 
-    `only` narrows the comparison to those tables, through the same include hooks Alembic offers.
+    `only` narrows the comparison to those tables, through the same include hooks Alembic offers. Otherwise,
+    with `fast`, the catalog read in bulk rules out the tables that certainly did not change (cold_diff).
     """
     options = compare_options(connection.dialect.name)
+    if only is None and fast:
+        only = tables_to_compare(connection, desired, options)
     if only is not None:
-        options = {**options, **_narrowed(options, frozenset(only))}
-        desired = _subset(desired, only)
+        options, desired = narrowed(options, desired, only, connection.dialect)
     context = MigrationContext.configure(connection, opts={**options, "target_metadata": desired})
     with warnings.catch_warnings():
         # FK cycles (Sakila's staff <-> store) only stop SQLAlchemy from sorting tables; the diff is unaffected.
         warnings.filterwarnings("ignore", message="Cannot correctly sort tables", category=sa_exc.SAWarning)
         return list(compare_metadata(context, desired))
-
-
-def _narrowed(options: dict[str, Any], tables: frozenset[str]) -> dict[str, Any]:
-    include_name, include_object = options["include_name"], options["include_object"]
-
-    def only_name(name: str | None, type_: str, parent_names: Any) -> bool:
-        return (type_ != "table" or name in tables) and include_name(name, type_, parent_names)
-
-    def only_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-        return (type_ != "table" or name in tables) and include_object(obj, name, type_, reflected, compare_to)
-
-    return {"include_name": only_name, "include_object": only_object}
-
-
-def _subset(metadata: MetaData, tables: Collection[str]) -> MetaData:
-    """A MetaData listing only `tables` (the same Table objects): Alembic sorts every table it is given."""
-    subset = MetaData(naming_convention=metadata.naming_convention, schema=metadata.schema)
-    for key, table in metadata.tables.items():
-        if table.name in tables:
-            subset._add_table(table.name, table.schema, table)
-            assert subset.tables[key] is table
-    return subset
 
 
 def group_by_table(changes: Iterable[Change]) -> dict[str | None, list[Change]]:

@@ -18,12 +18,12 @@ from alembic.script import Script
 from sqlalchemy import MetaData
 from sqlalchemy.engine import URL, Connection, Engine
 
+from .cold_diff import narrowed, tables_to_compare
 from .config import alembic_config, load_metadata
 from .connect import read_only_connection
 from .dialects import backend_of
 from .display import escape
 from .draft_rename import rename_column, rename_table
-from .safe_types import kept_type_changes
 from .draft_safe import SafeOptions, SafePlan, safe_plan
 from .draft_sql import DIALECTS, render_code, render_sql
 from .errors import ConfigurationError, MultipleHeads, NotUpToDate
@@ -31,6 +31,7 @@ from .lint import BIG_TABLE_ROWS, Finding, LintContext, findings_html, findings_
 from .rules.verdict import SAFE
 from .runner import run_alembic
 from .safe_ops import flattened
+from .safe_types import kept_type_changes
 from .scripts import load_scripts
 from .secrets import SafeURL
 from .settings import compare_options
@@ -248,8 +249,12 @@ def draft(
     database = resolve_database(url, config)
     with read_only_connection(database) as connection:
         dialect = connection.dialect.name
-        context = MigrationContext.configure(connection, opts={**compare_options(dialect), "target_metadata": models})
-        script = produce_migrations(context, models)
+        options, compared = compare_options(dialect), models
+        only = tables_to_compare(connection, models, options)
+        if only is not None:  # the tables the catalog shows to be unchanged are left out (cold_diff)
+            options, compared = narrowed(options, models, only, connection.dialect)
+        context = MigrationContext.configure(connection, opts={**options, "target_metadata": compared})
+        script = produce_migrations(context, compared)
         assert script.upgrade_ops is not None and script.downgrade_ops is not None  # produce_migrations fills both
         touched = {name for name, _ in flatten_ops(script.upgrade_ops) if name}
         # Reflected on every backend: Draft.sql renders batch rebuilds from them, whatever the source.

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import NullPool
 
 from .checksums import record_checksum
+from .cold_diff import fast_autogenerate
 from .config import project_of, resolve_sqlite_path
 from .connect import is_async_url, parse_url, sync_url
 from .dialects import backend_of
@@ -51,6 +52,7 @@ def _configure_and_run(
     callbacks.extend(context.config.attributes.get("on_version_apply", []))
     # Alembic takes a list of on_version_apply callbacks, though its annotation names one.
     options: dict[str, Any] = {**compare_options(connection.dialect.name), **extra, "on_version_apply": callbacks}
+    options = fast_autogenerate(connection, target_metadata, **options)  # autogenerate skips unchanged tables
     context.configure(connection=connection, target_metadata=target_metadata, transaction_per_migration=True, **options)
     with context.begin_transaction():
         context.run_migrations()

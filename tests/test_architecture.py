@@ -35,6 +35,7 @@ PUBLIC_API = {
     "downgrade",
     "draft",
     "erd",
+    "fast_autogenerate",
     "heads",
     "history",
     "inventory",

@@ -39,6 +39,16 @@ def _enum_of(type_: Any, dialect: Any) -> sa.Enum | None:
     return type_ if isinstance(type_, sa.Enum) else None
 
 
+def enum_tables(metadata: sa.MetaData, dialect: Any) -> frozenset[str]:
+    """Tables with a named native enum column: a comparison narrowed to some tables must keep all of these, or
+    the enum types only the others use would look unused and be dropped."""
+    return frozenset(
+        table.name
+        for table in metadata.tables.values()
+        if any((enum := _enum_of(column.type, dialect)) is not None and enum.native_enum for column in table.columns)
+    )
+
+
 def model_types(autogen_context: Any, schema: str | None) -> dict[str, _Wanted]:
     """The models' named native enum types in `schema`, from every column the include hooks let through."""
     dialect = autogen_context.dialect

@@ -18,6 +18,7 @@ from ..fingerprint_types import Catalog
 from .base_enums import NamedEnum
 from .base_swaps import ColumnSwaps
 from .base_views import ViewCatalog
+from .bulk_types import BulkCatalog
 
 # How a backend's migration lock waits: called with one non-blocking attempt and what the lock is on.
 LockWait = Callable[[Callable[[], bool], str], None]
@@ -184,6 +185,18 @@ class Backend:
     ) -> AbstractContextManager[Connection | None]:
         """A throwaway copy of `tables` built from their DDL, cheaper to reflect; None: reflect the database."""
         return nullcontext(None)
+
+    def bulk_catalog(self, connection: Connection, skip: Collection[str]) -> BulkCatalog | None:
+        """Every table's reflection in a fixed number of statements, for the fast cold diff; None: not here."""
+        return None
+
+    def implicit_index_names(self, table: str, catalog: BulkCatalog) -> set[str]:
+        """Reflected indexes the backend made by itself, which Alembic leaves out of both sides. None here."""
+        return set()
+
+    def autogen_column_reflect(self, impl: Any, catalog: BulkCatalog, info: dict[str, Any]) -> None:
+        """What Alembic's column_reflect hook does to a reflected column, without an Inspector of its own."""
+        impl.autogen_column_reflect(None, None, info)
 
     # Extra SQL after CREATE DATABASE and DROP DATABASE IF EXISTS <name> (scratch databases).
     create_database_options: ClassVar[str] = ""

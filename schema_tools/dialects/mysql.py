@@ -12,9 +12,11 @@ from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.types import TypeEngine
 
 from ..fingerprint_types import Catalog
-from . import mysql_checks, mysql_timeouts
+from . import mysql_checks, mysql_implicit, mysql_timeouts
 from .base import Backend, LockWait
+from .bulk_types import BulkCatalog
 from .mysql_backup import MySQLBackup
+from .mysql_bulk import reflect_all
 from .mysql_catalog import catalog_lines, fingerprints, identity_row
 from .mysql_locks import table_bytes
 from .mysql_reflection import implicit_indexes, portable_candidates, restore_reflected
@@ -140,6 +142,14 @@ class MySQL(Backend):
     def fingerprints(self, connection: Connection, previous_token: str | None, skip: Collection[str]) -> Catalog:
         """information_schema's rows per table (MariaDB: the table file's time)."""
         return fingerprints(connection, skip)
+
+    def bulk_catalog(self, connection: Connection, skip: Collection[str]) -> BulkCatalog | None:
+        """information_schema rebuilt into each table's SHOW CREATE TABLE, parsed as reflection does (MariaDB 10.11)."""
+        return reflect_all(connection, skip)
+
+    def implicit_index_names(self, table: str, catalog: BulkCatalog) -> set[str]:
+        """The indexes InnoDB made for foreign keys, which Alembic's MySQL impl leaves out of the compare."""
+        return mysql_implicit.implicit_index_names(table, catalog)
 
     def catalog_lines(self, connection: Connection) -> list[tuple[str, str]]:
         """Columns, indexes and constraints of the current database."""

@@ -15,7 +15,9 @@ from ..fingerprint_types import Catalog
 from . import postgresql_checks, postgresql_timeouts
 from .base import Backend, LockWait
 from .base_enums import NamedEnum
+from .bulk_types import BulkCatalog
 from .postgresql_backup import PostgreSQLBackup
+from .postgresql_bulk import reflect_all, without_owned_sequence
 from .postgresql_catalog import catalog_lines, fingerprints, identity_row
 from .postgresql_defaults import without_cast
 from .postgresql_enums import named_enums
@@ -157,6 +159,14 @@ class PostgreSQL(Backend):
     def catalog_lines(self, connection: Connection) -> list[tuple[str, str]]:
         """Columns, indexes and constraints of the current schema, deparsed."""
         return catalog_lines(connection)
+
+    def bulk_catalog(self, connection: Connection, skip: Collection[str]) -> BulkCatalog | None:
+        """SQLAlchemy's batched reflection: one query per kind of object, whatever the number of tables."""
+        return reflect_all(connection, skip)
+
+    def autogen_column_reflect(self, impl: Any, catalog: BulkCatalog, info: dict[str, Any]) -> None:
+        """Alembic drops a SERIAL's nextval default, asking the server per column; the catalog knows already."""
+        without_owned_sequence(catalog, info)
 
     def migration_lock(self, connection: Connection, wait: LockWait) -> AbstractContextManager[None]:
         """A session advisory lock, which dies with its session: a killed holder leaves no stale lock."""

@@ -14,7 +14,9 @@ from sqlalchemy.types import TypeEngine
 from ..fingerprint_types import Catalog
 from . import sqlite_timeouts
 from .base import Backend, LockWait
+from .bulk_types import BulkCatalog
 from .sqlite_backup import JOURNALS, SQLiteBackup
+from .sqlite_bulk import reflect_all
 from .sqlite_catalog import catalog_lines, fingerprints, identity_row
 from .sqlite_ddl import migration_options
 from .sqlite_files import begin_read_only, file_lock, read_only_url, watched_file
@@ -89,6 +91,10 @@ class SQLite(Backend):
     def fingerprints(self, connection: Connection, previous_token: str | None, skip: Collection[str]) -> Catalog:
         """sqlite_master's DDL per table, kept to rebuild a table elsewhere."""
         return fingerprints(connection, skip)
+
+    def bulk_catalog(self, connection: Connection, skip: Collection[str]) -> BulkCatalog | None:
+        """sqlite_master and the table-valued pragmas in four statements, parsed by SQLAlchemy's own code."""
+        return reflect_all(connection, skip)
 
     def catalog_lines(self, connection: Connection) -> list[tuple[str, str]]:
         """sqlite_master's DDL text, one line per object."""
