@@ -28,6 +28,7 @@ from .errors import (
     UnknownDriver,
     UnsupportedBackend,
 )
+from .fleet import FleetReport, fleet
 from .history import History, branch, heads, history, merge
 from .inventory import Inventory, inventory
 from .lint import Finding
@@ -47,6 +48,7 @@ __all__ = [
     "draft",
     "erd",
     "fast_autogenerate",
+    "fleet",
     "heads",
     "history",
     "inventory",
@@ -66,6 +68,7 @@ __all__ = [
     "Draft",
     "ERDiagram",
     "Finding",
+    "FleetReport",
     "History",
     "Inventory",
     "MigrationReport",
