@@ -17,13 +17,16 @@ from schema_tools.settings import alembic_config as make_alembic_config
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ENV = "SCHEMA_TOOLS_TEST_POSTGRES_URL"
 MYSQL_ENV = "SCHEMA_TOOLS_TEST_MYSQL_URL"
+# The Celery brokers of tests/test_fleet_celery.py (Redis and RabbitMQ; .ci/run starts them).
+REDIS_ENV = "SCHEMA_TOOLS_TEST_REDIS_URL"
+AMQP_ENV = "SCHEMA_TOOLS_TEST_AMQP_URL"
 BACKENDS = ("sqlite", "postgresql", "mysql")
 _SERVER_ENV = {"postgresql": POSTGRES_ENV, "mysql": MYSQL_ENV}
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("CI") == "true":
-        missing = [name for name in (POSTGRES_ENV, MYSQL_ENV) if not os.environ.get(name)]
+        missing = [name for name in (POSTGRES_ENV, MYSQL_ENV, REDIS_ENV, AMQP_ENV) if not os.environ.get(name)]
         if missing:
             raise pytest.UsageError(f"CI=true needs every backend, but {', '.join(missing)} is unset")
 
@@ -110,6 +113,25 @@ def postgres_url(new_database: Callable[[str], URL]) -> URL:
 @pytest.fixture
 def mysql_url(new_database: Callable[[str], URL]) -> URL:
     return new_database("mysql")
+
+
+def _broker(env: str, example: str) -> str:
+    url = os.environ.get(env)
+    if not url:
+        pytest.skip(f"Celery broker tests skipped: set {env} (e.g. {example}) to run them")
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_broker_url() -> str:
+    """The Redis broker's URL; skips when unset (with CI=true an unset one stops the session)."""
+    return _broker(REDIS_ENV, "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def amqp_broker_url() -> str:
+    """The RabbitMQ broker's URL; skips when unset (with CI=true an unset one stops the session)."""
+    return _broker(AMQP_ENV, "amqp://guest:guest@127.0.0.1:5672//")
 
 
 # pytest-alembic: its built-in tests run against every backend through these two fixtures.

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import backup, diff, draft, erd, fleet, history, lint, migrate, roundtrip, snapshot, status, verify
+from . import backup, diff, draft, erd, fleet, history, lint, migrate, roundtrip, snapshot, status, verify, worker
 
-COMMANDS = (diff, status, draft, lint, erd, snapshot, fleet, backup, migrate, roundtrip, history, verify)
+COMMANDS = (diff, status, draft, lint, erd, snapshot, fleet, worker, backup, migrate, roundtrip, history, verify)

@@ -1,0 +1,258 @@
+"""The fleet check on Celery: one task per database on the workers, the results collected by task id in job order."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from celery import Celery, signals
+from celery.exceptions import TimeoutError as CeleryTimeout
+from celery.result import AsyncResult
+from kombu.exceptions import OperationalError
+
+from .changes import RISKS
+from .connect import mask_text, mask_url
+from .errors import ConfigurationError, ConnectionFailed
+from .fleet_types import FleetEntry, Job, run_job
+from .labels import describe
+
+__all__ = [
+    "BACKEND_ENV",
+    "BROKER_ENV",
+    "QUEUE_ENV",
+    "TASK_NAME",
+    "VISIBILITY_ENV",
+    "app",
+    "celery_executor",
+    "entry_from_dict",
+    "make_app",
+    "worker_argv",
+]
+
+TASK_NAME = "schema_tools.fleet.check"
+BROKER_ENV = "SCHEMA_TOOLS_BROKER_URL"  # the broker of `celery -A schema_tools.fleet_celery:app worker`
+BACKEND_ENV = "SCHEMA_TOOLS_RESULT_BACKEND"  # optional: where results go (default: Redis itself, or rpc://)
+QUEUE_ENV = "SCHEMA_TOOLS_CELERY_QUEUE"  # optional: the queue callers and workers share
+VISIBILITY_ENV = "SCHEMA_TOOLS_CELERY_VISIBILITY_TIMEOUT"  # Redis: seconds before a lost task is redelivered
+DEFAULT_QUEUE = "schema-tools-fleet"
+# Redis redelivers an unacknowledged task (its worker died) only after this many seconds. Kombu's default is an
+# hour, longer than the caller waits; a check takes seconds, so five minutes loses nothing and retries in time.
+DEFAULT_VISIBILITY = 300.0
+_REDIS_SCHEMES = ("redis", "rediss")
+_BROKER_SCHEMES = (*_REDIS_SCHEMES, "amqp", "amqps", "pyamqp")
+Executor = Callable[[list[Job]], list[FleetEntry]]
+
+
+def _scheme(url: str) -> str:
+    return url.partition("://")[0].lower()
+
+
+def _default_backend(broker_url: str) -> str:
+    """Redis keeps the results next to the tasks; RabbitMQ sends them back to the caller (rpc://)."""
+    return broker_url if _scheme(broker_url) in _REDIS_SCHEMES else "rpc://"
+
+
+def _visibility() -> float:
+    raw = os.environ.get(VISIBILITY_ENV)
+    try:
+        return float(raw) if raw else DEFAULT_VISIBILITY
+    except ValueError:
+        raise ConfigurationError(f"{VISIBILITY_ENV}={raw!r} is not a number of seconds") from None
+
+
+def make_app(broker_url: str, *, result_backend: str | None = None, queue: str | None = None) -> Celery:
+    """A Celery app for the fleet: JSON only, late acks, a lost worker's task requeued, one task per worker process.
+
+    Callers and workers must make it with the same broker and queue. On Redis every key carries the queue as its
+    prefix, so the short visibility timeout never redelivers another app's long tasks from the same database.
+    """
+    if _scheme(broker_url) not in _BROKER_SCHEMES:
+        raise ConfigurationError(
+            f"the broker {mask_url(broker_url)} is neither Redis nor RabbitMQ: "
+            "use redis://host:6379/0 or amqp://host:5672//"
+        )
+    queue = queue or os.environ.get(QUEUE_ENV) or DEFAULT_QUEUE
+    app = Celery("schema_tools.fleet", set_as_current=False)
+    transport: dict[str, Any] = {}
+    if _scheme(broker_url) in _REDIS_SCHEMES:
+        visibility = _visibility()
+        transport = {"visibility_timeout": visibility, "global_keyprefix": f"{queue}:"}
+        # Kombu sweeps for lost tasks every interval x throttle seconds (100 by default): sweep every few seconds.
+        transport |= {"unacked_restore_interval": max(1, min(10, int(visibility / 3))), "unacked_restore_throttle": 1}
+    app.conf.update(
+        broker_url=broker_url,
+        result_backend=result_backend or os.environ.get(BACKEND_ENV) or _default_backend(broker_url),
+        broker_transport_options=transport,
+        broker_connection_retry_on_startup=True,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        result_accept_content=["json"],
+        task_acks_late=True,  # acknowledged after the check: a worker killed mid-check leaves it on the broker
+        task_reject_on_worker_lost=True,  # a pool process killed mid-check: requeued, not marked failed
+        task_acks_on_failure_or_timeout=False,
+        worker_prefetch_multiplier=1,  # a worker holds only the tasks it runs, so the others can take the rest
+        task_default_queue=queue,
+        control_exchange=queue,  # ping reaches only the workers of this queue
+        result_expires=3600,
+        worker_hijack_root_logger=True,
+    )
+    app.task(name=TASK_NAME, acks_late=True, reject_on_worker_lost=True)(_check)
+    return app
+
+
+def _check(
+    url: str, models: str, config_path: str | None = None, with_changes: bool = False, name: str | None = None
+) -> dict[str, Any]:
+    """The task: check_one on the worker, returned as JSON (FleetEntry.to_dict)."""
+    return run_job(Job(url, models, config_path, with_changes, name)).to_dict()
+
+
+def entry_from_dict(values: dict[str, Any]) -> FleetEntry:
+    """A FleetEntry from its to_dict() form (what a worker returns)."""
+    return FleetEntry(
+        database=values["database"],
+        reachable=values["reachable"],
+        error=values["error"],
+        revision=values["revision"],
+        head=values["head"],
+        behind=values["behind"],
+        changes=values["changes"],
+        risks=dict(values["risks"]),
+        details=tuple(dict(change) for change in values["details"]),
+        seconds=values["seconds"],
+    )
+
+
+def _label(job: Job) -> str:
+    if job.name:
+        return job.name
+    try:
+        return describe(job.url)
+    except Exception:  # a URL SQLAlchemy cannot parse is still shown, masked
+        return mask_url(job.url)
+
+
+def _not_finished(job: Job, timeout: float) -> FleetEntry:
+    """The entry of a database no worker finished in time: reported like an unreachable one, the fleet goes on."""
+    error = f"no Celery worker finished the check within {timeout:g} s"
+    return FleetEntry(_label(job), False, error, None, None, None, 0, dict.fromkeys(RISKS, 0), (), timeout)
+
+
+def _submit(app: Celery, jobs: list[Job]) -> list[AsyncResult]:
+    """One task per job, with its own id. The URL must travel in the arguments, but their repr (what workers log,
+    events and monitors such as Flower show) has its password masked."""
+    task = app.tasks[TASK_NAME]
+    results = []
+    for job in jobs:
+        shown = repr(asdict(job) | {"url": mask_url(job.url)})
+        results.append(task.apply_async(kwargs=asdict(job), task_id=str(uuid.uuid4()), argsrepr="()", kwargsrepr=shown))
+    return results
+
+
+def _failure(job: Job, result: AsyncResult) -> ConfigurationError:
+    """A task that raised: a caller's mistake every database would repeat (e.g. models the worker cannot import)."""
+    text = " ".join(str(result.result).split()) or type(result.result).__name__
+    return ConfigurationError(f"a worker could not check {_label(job)}: {mask_text(text, job.url)}")
+
+
+def _collect(app: Celery, jobs: list[Job], results: list[AsyncResult], timeout: float) -> list[FleetEntry]:
+    """Each job's entry by its task id, in job order: a redelivered task has one id, so one entry, never two."""
+    deadline = time.monotonic() + timeout
+    entries: dict[int, FleetEntry] = {}
+    try:
+        for index, (job, result) in enumerate(zip(jobs, results, strict=True)):
+            try:
+                value = result.get(timeout=max(deadline - time.monotonic(), 0.001), propagate=False)
+            except CeleryTimeout:
+                entries[index] = _not_finished(job, timeout)
+                continue
+            if result.failed():
+                raise _failure(job, result)
+            entries[index] = entry_from_dict(value)  # keyed by job: a second delivery's result replaces, never adds
+    finally:
+        unfinished = [result.id for result in results if not result.ready()]
+        if unfinished:
+            app.control.revoke(unfinished)  # workers drop them when they come; the caller no longer waits
+        _forget(results)
+    return [entries[index] for index in range(len(jobs))]
+
+
+def _forget(results: list[AsyncResult]) -> None:
+    """Drop the collected results from the backend now rather than at result_expires."""
+    for result in results:
+        try:
+            result.forget()
+        except NotImplementedError:  # rpc:// keeps nothing to drop
+            return
+
+
+def _require_worker(app: Celery, broker_url: str) -> None:
+    """One line, at once, when no worker serves the queue (rather than waiting for the timeout)."""
+    if not app.control.ping(timeout=3.0, limit=1):
+        raise ConnectionFailed(
+            f"no schema-tools worker answers on {mask_url(broker_url)} (queue {app.conf.task_default_queue}): "
+            f"start one with `schema-tools worker --broker URL`"
+        )
+
+
+def celery_executor(
+    broker_url: str, *, timeout: float = 600, result_backend: str | None = None, queue: str | None = None
+) -> Executor:
+    """An executor for fleet(): each database one task on the workers, the entries back in job order.
+
+    `timeout` bounds the whole fleet: a database no worker finished by then is reported as not checked.
+    """
+
+    def run(jobs: list[Job]) -> list[FleetEntry]:
+        app = make_app(broker_url, result_backend=result_backend, queue=queue)
+        try:
+            _require_worker(app, broker_url)
+            return _collect(app, jobs, _submit(app, jobs), timeout)
+        except OperationalError as error:
+            raise ConnectionFailed(
+                f"the Celery broker {mask_url(broker_url)} is not reachable: {mask_text(str(error), broker_url)}"
+            ) from None
+        finally:
+            app.close()
+
+    return run
+
+
+def worker_argv(*, concurrency: int | None = None, loglevel: str = "INFO") -> list[str]:
+    """The `celery worker` arguments of `schema-tools worker`: a unique node name, no gossip or mingle chatter."""
+    argv = ["worker", f"--loglevel={loglevel}", f"--hostname=schema-tools-{os.getpid()}@%h"]
+    argv += ["--without-gossip", "--without-mingle"]
+    if concurrency:
+        argv.append(f"--concurrency={concurrency}")
+    return argv
+
+
+class _MaskPasswords(logging.Filter):
+    """Masks URL passwords in every worker log line: at DEBUG, Celery logs each task's raw message body."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        masked = mask_text(text)
+        if masked != text:
+            record.msg, record.args = masked, ()
+        return True
+
+
+def _mask_worker_logs(logger: logging.Logger, **_: Any) -> None:
+    for handler in logger.handlers:
+        if not any(isinstance(existing, _MaskPasswords) for existing in handler.filters):
+            handler.addFilter(_MaskPasswords())
+
+
+signals.after_setup_logger.connect(_mask_worker_logs, weak=False)
+signals.after_setup_task_logger.connect(_mask_worker_logs, weak=False)
+
+
+# `celery -A schema_tools.fleet_celery:app worker` reads the broker from $SCHEMA_TOOLS_BROKER_URL.
+app = make_app(os.environ.get(BROKER_ENV) or "redis://127.0.0.1:6379/0")
