@@ -46,6 +46,10 @@ def narrowed(
     Tables with a named enum column stay in: with them left out, the enum types only they use would look unused.
     """
     keep = frozenset(tables) | enum_tables(desired, dialect)
+    if not keep and desired.tables:
+        # Alembic pre-caches the tables the hooks let through with filter_names=[tables]; an empty list means
+        # no filter to SQLAlchemy, which then reflects every table. One unchanged table keeps the filter real.
+        keep = frozenset({min(table.name for table in desired.tables.values())})
     include_name, include_object = options["include_name"], options["include_object"]
 
     def only_name(name: str | None, type_: str, parent_names: Any) -> bool:
