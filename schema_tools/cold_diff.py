@@ -7,6 +7,7 @@ and strict key and index signatures (cold_tables), and only tables that may diff
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -24,7 +25,15 @@ from .dialects import backend_of
 from .settings import INTERNAL_TABLES
 from .views import VIEWS_KEY
 
-__all__ = ["FAST_DIFF_ENV", "fast_autogenerate", "fast_diff", "forced", "narrowed", "tables_to_compare"]
+__all__ = [
+    "FAST_DIFF_ENV",
+    "fast_autogenerate",
+    "fast_diff",
+    "forced",
+    "narrowed",
+    "tables_to_compare",
+    "without_gc_pauses",
+]
 
 FAST_DIFF_ENV = "SCHEMA_TOOLS_FAST_DIFF"
 # The table and schema comparators whose every input the strict signatures cover. Another one registered (a
@@ -127,6 +136,19 @@ def forced(enabled: bool) -> Iterator[None]:
         yield
     finally:
         _forced[0] = before
+
+
+@contextmanager
+def without_gc_pauses() -> Iterator[None]:
+    """No cyclic garbage collection for the duration: the objects made here are freed by reference counting, and
+    a full collection over a big schema's objects costs more than the work itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _comparators_known(autogen_context: AutogenContext) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, Engine
 
 from .changes import KINDS, RISKS, Change, change_from_diff, flatten
-from .cold_diff import narrowed, tables_to_compare
+from .cold_diff import narrowed, tables_to_compare, without_gc_pauses
 from .cross_dialect import DIALECT, REAL, across, assess_across
 from .diff_render import DiffView
 from .drawing import Diagram, ERDiagram, ErdOptions, diagram_of_changes, erd
@@ -162,7 +162,8 @@ def compare(
     """
     options = compare_options(connection.dialect.name)
     if only is None and fast:
-        only = tables_to_compare(connection, desired, options)
+        with without_gc_pauses():  # a full collection over 10,000 tables' catalog rows costs more than reading them
+            only = tables_to_compare(connection, desired, options)
     if only is not None:
         options, desired = narrowed(options, desired, only, connection.dialect)
     context = MigrationContext.configure(connection, opts={**options, "target_metadata": desired})
