@@ -10,6 +10,7 @@ from .checksums import VerifyReport, verify
 from .cold_diff import fast_autogenerate
 from .diff import SchemaDiff, diff
 from .draft import Draft, draft
+from .drawing.orm import ORMDiagram, orm_diagram
 from .erd import ERDiagram, erd
 from .errors import (
     BackupError,
@@ -28,6 +29,7 @@ from .errors import (
     UnknownDriver,
     UnsupportedBackend,
 )
+from .explore import explore
 from .fleet import FleetReport, fleet
 from .history import History, branch, heads, history, merge
 from .inventory import Inventory, inventory
@@ -47,6 +49,7 @@ __all__ = [
     "downgrade",
     "draft",
     "erd",
+    "explore",
     "fast_autogenerate",
     "fleet",
     "heads",
@@ -54,6 +57,7 @@ __all__ = [
     "inventory",
     "lint",
     "merge",
+    "orm_diagram",
     "restore",
     "roundtrip",
     "snapshot",
@@ -72,6 +76,7 @@ __all__ = [
     "History",
     "Inventory",
     "MigrationReport",
+    "ORMDiagram",
     "RevisionLint",
     "RoundtripReport",
     "SchemaDiff",

@@ -11,6 +11,12 @@ class SchemaToolsError(Exception):
     def __str__(self) -> str:
         return " ".join(str(self.args[0]).split()) if self.args else self.__class__.__name__
 
+    def _repr_html_(self) -> str:
+        """In a notebook (`display(error)`): a box with what went wrong, why, and the fix as a copyable command."""
+        from .notebook_display import error_html
+
+        return error_html(self)
+
 
 class ConfigurationError(SchemaToolsError):
     """alembic.ini, the metadata target or an option is wrong."""
@@ -73,3 +79,13 @@ class GraphvizMissing(SchemaToolsError):
 
 class BackupError(SchemaToolsError):
     """A backup or restore could not be made."""
+
+
+def _show_in_notebooks() -> None:
+    """Inside a Jupyter kernel, an uncaught SchemaToolsError shows as its box and one line, not a traceback."""
+    from .notebook_display import register_error_display
+
+    register_error_display((SchemaToolsError,))
+
+
+_show_in_notebooks()

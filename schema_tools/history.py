@@ -18,8 +18,11 @@ from alembic.script import Script, ScriptDirectory
 from .config import display_path, project_of
 from .connect import Source, read_only_connection, sqlite_path, sync_url
 from .dialects import backend_of
+from .display import shorten
+from .drawing.html import diagram_html
 from .errors import ConfigurationError, GraphvizMissing, SchemaToolsError
 from .graphviz import render_svg
+from .revision_labels import revision_message
 from .revisions import resolve
 from .scripts import load_scripts
 from .settings import VERSION_TABLE, alembic_config
@@ -91,7 +94,7 @@ class History:
             label = (
                 f"<<B>{html.escape(node.revision)}</B>"
                 + (f' <FONT COLOR="#0969da">{html.escape(tags)}</FONT>' if tags else "")
-                + f'<BR/><FONT POINT-SIZE="9">{html.escape(node.message[:60])}</FONT>>'
+                + f'<BR/><FONT POINT-SIZE="9">{html.escape(shorten(node.message, 60))}</FONT>>'
             )
             graph.add_node(pydot.Node(f'"{node.revision}"', label=label, fillcolor=fill, color=border,
                                       penwidth="2" if node.is_head else "1"))  # fmt: skip
@@ -109,7 +112,9 @@ class History:
         self, include: Collection[str] | None = None, exclude: Collection[str] | None = None
     ) -> dict[str, str]:
         try:
-            return {"image/svg+xml": self.svg(), "text/plain": self.summary}
+            svg = self.svg()
+            # HTML with the SVG as an <img>: an untrusted notebook strips inline SVG but shows the image.
+            return {"text/html": diagram_html(svg, self.summary), "image/svg+xml": svg, "text/plain": self.summary}
         except GraphvizMissing as error:  # no Graphviz: the text summary and the fix, not an exception
             return {"text/plain": f"{self.summary}\n{error}"}
 
@@ -124,6 +129,10 @@ def history(url: Source | None = None, *, config: Config | None = None) -> Histo
         with read_only_connection(target) as connection:
             context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
             current = tuple(sorted(context.get_current_heads()))
+    return _graph(script, current)
+
+
+def _graph(script: ScriptDirectory, current: tuple[str, ...] | None) -> History:
     heads = tuple(sorted(script.get_heads()))
     root = Path(script.dir)
     nodes = []
@@ -133,7 +142,7 @@ def history(url: Source | None = None, *, config: Config | None = None) -> Histo
         nodes.append(
             RevisionNode(
                 revision=revision.revision,
-                message=(revision.doc or "").strip().splitlines()[0] if revision.doc else "",
+                message=revision_message(revision),
                 down_revisions=downs,
                 is_head=revision.revision in heads,
                 is_branch_point=revision.is_branch_point,
@@ -157,10 +166,35 @@ def _database(url: Source | None, config: Config) -> Source | None:
     return None if path is not None and not path.is_file() else configured
 
 
-def heads(*, config: Config | None = None) -> tuple[str, ...]:
-    """The scripts' head revisions."""
+class Heads(tuple[str, ...]):
+    """The scripts' head revisions, a plain tuple; in Jupyter, the revision graph with the heads marked."""
+
+    _config: Config | None = None
+
+    def __new__(cls, revisions: tuple[str, ...], config: Config | None = None) -> Heads:
+        made = super().__new__(cls, revisions)
+        made._config = config
+        return made
+
+    def _repr_html_(self) -> str:
+        from .notebook_display import heads_html
+
+        config = self._config
+        return heads_html(self, None if config is None else lambda: _graph_svg(config))
+
+
+def _graph_svg(config: Config) -> str:
+    """The revision graph as SVG, or a note when Graphviz is missing (the heads line above still says it)."""
+    try:
+        return _graph(load_scripts(config), None).svg()
+    except GraphvizMissing as error:
+        return f"<div>{html.escape(str(error))}</div>"
+
+
+def heads(*, config: Config | None = None) -> Heads:
+    """The scripts' head revisions (a tuple)."""
     cfg = config if config is not None else alembic_config()
-    return tuple(sorted(ScriptDirectory.from_config(cfg).get_heads()))
+    return Heads(tuple(sorted(ScriptDirectory.from_config(cfg).get_heads())), cfg)
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from alembic.script.revision import RevisionError as AlembicRevisionError
 from alembic.util.exc import CommandError
 
 from .errors import RevisionError
+from .revision_labels import revision_message
 
 _RELATIVE = re.compile(r"^(?P<anchor>.*?)(?P<sign>[+-])(?P<steps>\d+)$")
 
@@ -178,7 +179,7 @@ def between(scripts: ScriptDirectory, lower: tuple[str, ...], upper: tuple[str, 
     """Revisions above `lower` and up to `upper`, oldest first: what an upgrade from lower to upper applies."""
     wanted = ancestors(scripts, upper) - ancestors(scripts, lower)
     ordered = [script for script in reversed(list(scripts.walk_revisions())) if script.revision in wanted]
-    return [Step(script.revision, first_line(script.doc)) for script in ordered]
+    return [Step(script.revision, revision_message(script)) for script in ordered]
 
 
 def plan(

@@ -7,13 +7,12 @@ made again and brought past it, so every revision after it is exercised and repo
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from alembic.config import Config
 from sqlalchemy.engine import URL
 
 from .config import alembic_config
 from .enum_hints import enum_hints
+from .progress import ProgressOption, steps
 from .roundtrip_compare import row_differences, schema_differences
 from .roundtrip_report import FAILED, IRREVERSIBLE, NOOP_DOWNGRADE, NOT_REACHED, OK, RoundtripReport, RoundtripStep
 from .roundtrip_scratch import Scratch
@@ -54,14 +53,15 @@ def roundtrip(
     *,
     config: Config | None = None,
     seed_rows: bool = True,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressOption = True,
 ) -> RoundtripReport:
     """Stairway every revision base → head on a scratch database of `url`'s backend (never `url` itself;
     a temporary SQLite file by default): upgrade it, downgrade it, upgrade it again.
 
     After each downgrade the schema must equal the one before the upgrade and, with seeded rows, every row
-    and value must be back. A failing revision is reported and the lab goes on past it; `progress` hears
-    one line per revision ("revision X: ok").
+    and value must be back. A failing revision is reported and the lab goes on past it. `progress`: True
+    shows a bar on a terminal's stderr or in a live notebook (nowhere else), False none; a callable hears one
+    line per revision ("revision X: ok").
     """
     cfg = config if config is not None else alembic_config(quiet=True)
     scripts = load_scripts(cfg)
@@ -69,13 +69,14 @@ def roundtrip(
     scratch = Scratch(cfg, url, scripts)
     labels = enum_hints(cfg, revisions, scratch.backend) if seed_rows else {}
     stairway = Stairway(scratch, seed_rows, labels)
-    steps: list[RoundtripStep] = []
+    done: list[RoundtripStep] = []
     try:
-        for script in revisions:
-            step = stairway.step(script)
-            steps.append(step)
-            if progress is not None:
-                progress(_progress_line(step))
+        with steps(len(revisions), "roundtrip", progress) as shown:
+            for script in revisions:
+                shown.start(script.revision)
+                step = stairway.step(script)
+                done.append(step)
+                shown.finish(_progress_line(step))
     finally:
         scratch.close()
-    return RoundtripReport(scratch.backend, tuple(steps))
+    return RoundtripReport(scratch.backend, tuple(done))

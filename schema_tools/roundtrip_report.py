@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .display import escape, html_table, text_table
+from .display import escape, html_table, shorten, status_badge, text_table
 
 __all__ = ["FAILED", "IRREVERSIBLE", "NOOP_DOWNGRADE", "NOT_REACHED", "OK", "RoundtripReport", "RoundtripStep"]
 
@@ -50,7 +50,7 @@ class RoundtripReport:
                 return step
         raise KeyError(revision)
 
-    def _rows(self, timings: bool) -> list[tuple[Any, ...]]:
+    def _rows(self, timings: bool, *, ascii_only: bool = True) -> list[tuple[Any, ...]]:
         def mark(value: bool | None) -> str:
             return "n/a" if value is None else ("yes" if value else "NO")
 
@@ -59,7 +59,7 @@ class RoundtripReport:
             down = {IRREVERSIBLE: "irreversible", NOOP_DOWNGRADE: "no-op"}.get(s.status, mark(s.down_ok))
             row: tuple[Any, ...] = (
                 s.revision,
-                s.message[:48],
+                shorten(s.message, 48, ascii_only=ascii_only),
                 mark(s.up_ok),
                 down,
                 mark(s.schema_restored),
@@ -89,5 +89,11 @@ class RoundtripReport:
         return f"{self._headline()}\n{text_table((*self._HEADERS, 'detail'), self._rows(timings=False))}"
 
     def _repr_html_(self) -> str:
-        rows = [[str(v) for v in row] for row in self._rows(timings=False)]
-        return html_table((*self._HEADERS, "detail"), rows, caption=escape(self._headline()))
+        """The table with each status in its colour (ok green, failed red, irreversible or no-op amber)."""
+        status = self._HEADERS.index("status")
+        rows = [
+            [status_badge(str(v)) if column == status else escape(v) for column, v in enumerate(row)]
+            for row in self._rows(timings=False, ascii_only=False)
+        ]
+        return html_table((*self._HEADERS, "detail"), rows, caption=escape(self._headline()),
+                          raw_html_columns=range(len(self._HEADERS) + 1))  # fmt: skip

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, TypeGuard
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import sqlalchemy as sa
 from alembic.config import Config
@@ -16,6 +14,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import URL, Connection, Engine
 
 from .changes import Change
+from .cold_diff import without_gc_pauses
 from .config import project_of
 from .connect import create_sync_engine, mask_url, read_only_connection
 from .dialects import backend_of
@@ -26,15 +25,23 @@ from .rules.catalog import assess
 from .sources import SchemaSource, describe, desired_schema, is_revision, reflect_source
 from .views import VIEWS_KEY
 
+if TYPE_CHECKING:
+    from .session_panel import SessionPanel
+
 
 @dataclass(frozen=True)
 class DiffRun:
-    """What one DiffSession.diff() did: a full comparison, or which tables it compared again."""
+    """What one DiffSession.diff() did: a full comparison, or which tables it compared again.
+
+    `baseline` is the seconds of the session's last full comparison, to show what narrowing saved. Times
+    stay out of repr(), so a notebook's stored text is the same from run to run.
+    """
 
     full: bool
     compared: tuple[str, ...]
     reused: int
-    seconds: float
+    seconds: float = field(repr=False)
+    baseline: float | None = field(default=None, repr=False)
 
     def __str__(self) -> str:
         if self.full:
@@ -44,6 +51,11 @@ class DiffRun:
             f"compared {len(self.compared)} changed table{'s' if len(self.compared) != 1 else ''}"
             f"{f' ({names})' if names else ''}, reused {self.reused}, in {self.seconds:.3f} s"
         )
+
+    def _repr_html_(self) -> str:
+        from .session_display import diff_run_html
+
+        return diff_run_html(self)
 
 
 @dataclass
@@ -89,15 +101,33 @@ class DiffSession:
         self._preflight = preflight
         self._cache: _Cache | None = None
         self._memo: dict[int, Any] = {}
-        self.last_run: DiffRun | None = None
+        self.on_diff: list[Callable[[SchemaDiff], object]] = []  # called with each diff (session.panel() listens)
+        self._full_seconds: float | None = None
+        self.last_run = None
 
     @property
     def engine(self) -> Engine:
         """The engine the session reads through (opened read-only when the session was given a URL)."""
         return self._engine
 
+    @property
+    def last_run(self) -> DiffRun | None:
+        """What the latest diff() did, with the last full comparison's seconds as its baseline."""
+        return self._last_run
+
+    @last_run.setter
+    def last_run(self, run: DiffRun | None) -> None:
+        if run is not None and run.full:
+            self._full_seconds = run.seconds
+        self._last_run = run if run is None or run.baseline is not None else replace(run, baseline=self._full_seconds)
+
     def __repr__(self) -> str:
-        return f"<DiffSession {mask_url(self._engine.url)}: {self.last_run or 'not run yet'}>"
+        return f"<DiffSession {mask_url(self._engine.url)}: {_untimed(self.last_run)}>"
+
+    def _repr_html_(self) -> str:
+        from .session_display import session_html
+
+        return session_html(describe(self._engine), self.last_run)
 
     def __enter__(self) -> DiffSession:
         return self
@@ -113,8 +143,17 @@ class DiffSession:
 
     def diff(self, source: SchemaSource = None, *, refresh: bool = False) -> SchemaDiff:
         """The diff of `source` (the session's models by default) against the database, reusing what it can."""
-        with _without_gc_pauses():
-            return self._diff(source, refresh=refresh)
+        with without_gc_pauses():
+            result = self._diff(source, refresh=refresh)
+        for listener in tuple(self.on_diff):
+            listener(result)
+        return result
+
+    def panel(self) -> SessionPanel:
+        """A live panel (a widget) of this session's diffs: changes, tables compared or reused, and the time."""
+        from .session_panel import SessionPanel
+
+        return SessionPanel(self)
 
     def _diff(self, source: SchemaSource, *, refresh: bool) -> SchemaDiff:
         started = time.perf_counter()
@@ -204,13 +243,8 @@ class DiffSession:
         return compare(connection, desired, only=tables)
 
 
-@contextmanager
-def _without_gc_pauses() -> Iterator[None]:
-    """A full collection over a 1000-table schema's objects takes longer than a warm diff: defer it to after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+def _untimed(run: DiffRun | None) -> str:
+    """A run in words without its seconds (they change from run to run)."""
+    if run is None:
+        return "not run yet"
+    return str(run).rsplit(" in ", 1)[0].rstrip(", ")

@@ -12,6 +12,16 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOK_EPOCH = "1767225600"  # 2026-01-01T00:00:00Z; tests/conftest.py sets the same for nbval
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def strip_widget_views(notebook: nbformat.NotebookNode) -> None:
+    """Keep a widget's static diagram, not its view: the view names a random model id, and stored widget
+    state would churn on every run (schema_tools.drawing.widget.with_static puts the image beside the view)."""
+    notebook.metadata.pop("widgets", None)
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(WIDGET_VIEW, None)
 
 
 def run(path: Path) -> None:
@@ -21,9 +31,11 @@ def run(path: Path) -> None:
         timeout=600,
         kernel_name="python3",
         record_timing=False,  # no timestamps in the committed files
+        store_widget_state=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
+    strip_widget_views(notebook)
     for index, cell in enumerate(notebook.cells):
         cell.metadata.pop("execution", None)
         # Cell ids from the position, not nbformat's random ones: a new cell changes no other cell's id.

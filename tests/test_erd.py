@@ -165,7 +165,7 @@ def test_save_writes_each_format(tmp_path: Path) -> None:
     assert diagram.save(tmp_path / "d.dot").read_text().startswith("digraph")
     assert diagram.save(tmp_path / "d.mmd").read_text().startswith("erDiagram")
     bundle = diagram._repr_mimebundle_()
-    assert set(bundle) == {"image/svg+xml", "text/plain"}
+    assert set(bundle) == {"text/html", "image/svg+xml", "text/plain"}
     assert bundle["text/plain"] == diagram.summary
 
 

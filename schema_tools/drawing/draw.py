@@ -18,6 +18,7 @@ from .arrange import Groups, groups_of
 from .dot import RANKDIRS, Style, dot_graph
 from .filters import neighbours, select
 from .from_schema import diagram_of_metadata
+from .html import diagram_html
 from .mermaid import to_mermaid
 from .model import Diagram, Edge, TableView
 
@@ -141,14 +142,19 @@ class ERDiagram:
         """Mermaid `erDiagram` text (GitHub and JupyterLab 4.1+ render it); diff status shows as comments."""
         return to_mermaid(self.model)
 
+    def _repr_html_(self) -> str:
+        """The SVG as an image scaled to the output's width (see schema_tools.drawing.html)."""
+        return diagram_html(self.svg(), self.summary)
+
     def _repr_mimebundle_(
         self, include: Collection[str] | None = None, exclude: Collection[str] | None = None
     ) -> dict[str, str]:
-        # No text/html: JupyterLab would show it instead of the SVG.
+        # JupyterLab shows the HTML (fitted, and kept in an untrusted notebook); nbconvert and others take the SVG.
         try:
-            return {"image/svg+xml": self.svg(), "text/plain": self.summary}
+            svg = self.svg()
         except GraphvizMissing as error:
             return {"text/plain": f"{self.summary}\n{error}"}
+        return {"text/html": diagram_html(svg, self.summary), "image/svg+xml": svg, "text/plain": self.summary}
 
     def save(self, path: str | Path) -> Path:
         """Write .svg, .png, .dot or .mmd, chosen by the file's suffix."""

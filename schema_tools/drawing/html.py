@@ -1,0 +1,63 @@
+"""A diagram as notebook HTML: an <img> of the SVG that fits the output width and shows where no script runs."""
+
+from __future__ import annotations
+
+import html
+import re
+
+_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)(pt|px)?"[^>]*?\bheight="([\d.]+)(pt|px)?"', re.DOTALL)
+_PT = 4 / 3  # CSS px per point: Graphviz sizes its SVG in points
+# An overview is capped at this share of the window's height, so the whole of a large schema is seen at once.
+OVERVIEW_HEIGHT = "85vh"
+# A diagram is drawn as an overview when, fitted to an output this wide, it would be taller than this.
+TYPICAL_OUTPUT_WIDTH, OVERVIEW_ABOVE = 1000, 2500
+
+
+def svg_size(svg: str) -> tuple[float, float]:
+    """The SVG's natural width and height in CSS px (0, 0 when it says none)."""
+    match = _SIZE.search(svg)
+    if match is None:
+        return 0.0, 0.0
+    width, width_unit, height, height_unit = match.groups()
+    return float(width) * (_PT if width_unit == "pt" else 1), float(height) * (_PT if height_unit == "pt" else 1)
+
+
+def is_overview(svg: str) -> bool:
+    """True when the diagram, fitted to a typical output width, would still be too tall to take in at once."""
+    width, height = svg_size(svg)
+    return width > 0 and height * min(1.0, TYPICAL_OUTPUT_WIDTH / width) > OVERVIEW_ABOVE
+
+
+def svg_data_uri(svg: str) -> str:
+    """A data: URI of the SVG, escaped only where a URL or a single-quoted HTML attribute needs it.
+
+    The markup stays `<svg …>…</svg>` in the attribute, so the rule that masks an SVG output's layout for
+    nbval (notebooks/nbval_sanitize.cfg) masks this copy of it too; base64 would hide it from that rule.
+    """
+    start = svg.find("<svg")
+    body = svg[start:] if start >= 0 else svg
+    body = body.replace("%", "%25").replace("#", "%23").replace("\n", "%0A")
+    return "data:image/svg+xml;charset=utf-8," + body.replace("&", "&amp;").replace("'", "&#39;")
+
+
+def diagram_html(svg: str, summary: str, *, overview: bool | None = None) -> str:
+    """The diagram at its natural size or narrower: scaled to the output's width, aspect kept, never enlarged.
+
+    An image, not inline SVG: JupyterLab strips <svg> from an untrusted notebook's HTML but keeps <img>, so the
+    first open of a notebook, nbval's stored outputs and a code host all show the diagram. An `overview` (a large
+    schema; by default when `is_overview`) is also capped in height, with a note on how to read it at full size.
+    """
+    if overview is None:
+        overview = is_overview(svg)
+    limit = f"max-height:{OVERVIEW_HEIGHT};" if overview else ""
+    image = (
+        f'<img class="st-erd-image" src=\'{svg_data_uri(svg)}\' alt="{html.escape(summary)}"'
+        f' style="max-width:100%;{limit}height:auto">'
+    )
+    note = (
+        '<div style="color:#57606a;font-size:12px">An overview: explore(...) zooms and searches it, and '
+        "erd(..., focus=name) draws a part at full size.</div>"
+        if overview
+        else ""
+    )
+    return f'<div class="st-erd" style="max-width:100%;overflow:hidden">{image}{note}</div>'
