@@ -45,8 +45,11 @@ rules-table: setup
 notebooks: setup
 	$(BIN)/python scripts/run_notebooks.py
 
+# The fleet table too: SQLite fleets of 10 and 100, 5 PostgreSQL and 5 MariaDB databases (python -m bench.fleet
+# --sqlite 10,100,500 --servers 20 for the issue's sizes); its Celery rows need Redis at 127.0.0.1:6379.
 bench: setup
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.fleet
 
 # A migration under load: naive vs make_safe, seen by a writer process (python -m bench.load --rows 20000 for a quick run).
 bench-load: setup

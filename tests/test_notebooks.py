@@ -6,6 +6,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -103,3 +104,41 @@ def test_notebooks_are_committed_with_their_outputs(path: Path) -> None:
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     with_outputs = [cell for cell in code if cell.outputs]
     assert len(with_outputs) * 2 >= len(code), f"{len(with_outputs)} of {len(code)} code cells have outputs"
+
+
+FLEET_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "05_fleet.ipynb"
+NO_FREQTRADE = "no ../shared/freqtrade here"
+
+
+def _compared(outputs: list[Any]) -> list[str]:
+    """What nbval compares of a cell, minus diagrams (their SVG is masked): the text and the HTML tables."""
+    shown = []
+    for output in outputs:
+        data = output.get("data", {})
+        shown += [data[kind] for kind in ("text/plain", "text/html") if kind in data and "<svg" not in data[kind]]
+        shown += [output["text"]] if "text" in output else []
+    return shown
+
+
+def test_the_fleet_notebook_runs_without_the_freqtrade_data_with_the_same_compared_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh clone has no ../shared/freqtrade: its cells say so (nbval skips them), every other output is the
+    stored one; the stored notebook itself shows the Freqtrade bots' matrix."""
+    monkeypatch.setenv("FREQTRADE_DATA", str(tmp_path / "missing"))
+    monkeypatch.setenv("SCHEMA_TOOLS_FRESH_DATABASE", "1")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    stored = nbformat.read(FLEET_NOTEBOOK, as_version=4)
+    ran = nbformat.read(FLEET_NOTEBOOK, as_version=4)
+    NotebookClient(
+        ran, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(FLEET_NOTEBOOK.parent)}}
+    ).execute()
+    code = [(a, b) for a, b in zip(stored.cells, ran.cells, strict=True) if a.cell_type == "code"]
+    freqtrade = [(a, b) for a, b in code if "nbval-ignore-output" in a.metadata.get("tags", [])]
+    assert len(freqtrade) == 2
+    for before, after in freqtrade:
+        assert NO_FREQTRADE in json.dumps(after.outputs) and NO_FREQTRADE not in json.dumps(before.outputs)
+    assert "stale-2022" in json.dumps(freqtrade[0][0].outputs) and "bot-2024.10" in json.dumps(freqtrade[0][0].outputs)
+    for before, after in code:
+        if (before, after) not in freqtrade:
+            assert _compared(after.outputs) == _compared(before.outputs), before.source
