@@ -64,7 +64,7 @@ def roundtrip_rows(backend: str, url: str | None) -> list[tuple[str, ...]]:
 
     rows = []
     for extra in (0, 10, 20):
-        report = roundtrip(url, config=longer_history(extra))
+        report = roundtrip(url, config=longer_history(extra), progress=False)
         if not report.ok:
             raise SystemExit(f"roundtrip failed on {backend} with {extra} extra revisions")
         per_revision = report.seconds / len(report.steps)

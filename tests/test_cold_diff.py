@@ -347,7 +347,11 @@ def test_a_schema_without_drift_costs_the_same_statements_at_any_size(backend: s
         engine = sa.create_engine(url, poolclass=NullPool)
         build(n).create_all(engine)
         statements = [0]
-        sa.event.listen(engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1))
+
+        def count(*_: object, seen: list[int] = statements) -> None:
+            seen[0] += 1
+
+        sa.event.listen(engine, "before_cursor_execute", count)
         with forced(True):
             assert list(diff(build(n), engine, preflight=False)) == []
         counts.append(statements[0])
