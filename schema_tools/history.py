@@ -19,7 +19,7 @@ from .config import display_path, project_of
 from .connect import Source, read_only_connection, sqlite_path, sync_url
 from .dialects import backend_of
 from .display import shorten
-from .drawing.html import diagram_html
+from .drawing.html import diagram_bundle
 from .errors import ConfigurationError, GraphvizMissing, SchemaToolsError
 from .graphviz import render_svg
 from .revision_labels import revision_message
@@ -111,12 +111,8 @@ class History:
     def _repr_mimebundle_(
         self, include: Collection[str] | None = None, exclude: Collection[str] | None = None
     ) -> dict[str, str]:
-        try:
-            svg = self.svg()
-            # HTML with the SVG as an <img>: an untrusted notebook strips inline SVG but shows the image.
-            return {"text/html": diagram_html(svg, self.summary), "image/svg+xml": svg, "text/plain": self.summary}
-        except GraphvizMissing as error:  # no Graphviz: the text summary and the fix, not an exception
-            return {"text/plain": f"{self.summary}\n{error}"}
+        # HTML with the SVG as an <img>: an untrusted notebook strips inline SVG but shows the image.
+        return diagram_bundle(self.svg, self.summary)
 
 
 def history(url: Source | None = None, *, config: Config | None = None) -> History:

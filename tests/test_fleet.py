@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import pickle
 import shutil
@@ -10,15 +9,15 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import replace
-from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
+from management_server import fleet_examples
 from schema_tools import ConfigurationError, FleetReport, RevisionError, fleet
 from schema_tools.cli import main
 from schema_tools.display import RISK_BACKGROUNDS
@@ -60,62 +59,10 @@ def _shop(*, with_note: bool = True, extra_table: bool = False) -> sa.MetaData:
 SHOP = _shop()
 DeclarativeShop: Any = type("DeclarativeShop", (), {"metadata": SHOP})  # a declarative Base-like: has .metadata
 
-_TYPES = {name: getattr(sa, name) for name in ("Boolean", "DateTime", "Double", "Enum", "Float", "Integer")}
-_TYPES |= {"String": sa.String, "Text": sa.Text}
 
-
-def _type(spelling: str) -> Any:
-    """A type as freqtrade_models.json spells it ("String(length=50)", "Enum('SPOT', ..., name='x')"), no eval."""
-    call = ast.parse(spelling, mode="eval").body
-    assert isinstance(call, ast.Call) and isinstance(call.func, ast.Name), spelling
-    arguments = [ast.literal_eval(argument) for argument in call.args]
-    keywords = {keyword.arg: ast.literal_eval(keyword.value) for keyword in call.keywords if keyword.arg}
-    return _TYPES[call.func.id](*arguments, **keywords)
-
-
-def _freqtrade_models() -> sa.MetaData:
-    """Freqtrade 2026.9's models, rebuilt from the data file that describes them."""
-    described = json.loads((FREQTRADE / "freqtrade_models.json").read_text())
-    metadata = sa.MetaData()
-    for name, table in sorted(described["tables"].items()):
-        columns = [
-            sa.Column(c["name"], _type(c["type"]), primary_key=c["primary_key"], nullable=c["nullable"])
-            for c in table["columns"]
-        ]
-        keys = [
-            sa.ForeignKeyConstraint(fk["columns"], [f"{fk['referred_table']}.{c}" for c in fk["referred_columns"]])
-            for fk in table["foreign_keys"]
-        ]
-        uniques = [sa.UniqueConstraint(*u["columns"], name=u["name"]) for u in table["unique_constraints"]]
-        created = sa.Table(name, metadata, *columns, *keys, *uniques)
-        for index in table["indexes"]:
-            sa.Index(index["name"], *(created.c[c] for c in index["columns"]), unique=index["unique"])
-    return metadata
-
-
-def _reflected(file_name: str) -> sa.MetaData:
-    """An older freqtrade's schema, as the file that version created holds it (no models of it are stored)."""
-    engine = sa.create_engine(
-        f"sqlite:///file:{FREQTRADE / 'dbs' / file_name}?mode=ro&immutable=1&uri=true", poolclass=NullPool
-    )
-    metadata = sa.MetaData()
-    metadata.reflect(engine)
-    engine.dispose()
-    return metadata
-
-
-@cache
-def _freqtrade(name: str) -> sa.MetaData:
-    if name == "FREQTRADE_2026_9":
-        return _freqtrade_models()
-    return _reflected(
-        {"FREQTRADE_2022": "old_2022_tradesv3.sqlite", "FREQTRADE_2024_10": "old_2024_10_tradesv3.sqlite"}[name]
-    )
-
-
-def __getattr__(name: str) -> sa.MetaData:  # built on first import by name, so a missing folder only skips
+def __getattr__(name: str) -> sa.MetaData:  # "tests.test_fleet:FREQTRADE_2022": the example module's models
     if name.startswith("FREQTRADE_"):
-        return _freqtrade(name)
+        return cast(sa.MetaData, getattr(fleet_examples, name))  # built on first use: a missing folder only skips
     raise AttributeError(name)
 
 

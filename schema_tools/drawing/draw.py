@@ -11,14 +11,14 @@ from typing import Protocol, TypedDict, runtime_checkable
 import pydot
 
 from ..changes import fk_target
-from ..errors import ConfigurationError, GraphvizMissing
+from ..errors import ConfigurationError
 from ..graphviz import render, render_svg
 from ..sources import SchemaSource, describe, desired_schema
 from .arrange import Groups, groups_of
 from .dot import RANKDIRS, Style, dot_graph
 from .filters import neighbours, select
 from .from_schema import diagram_of_metadata
-from .html import diagram_html
+from .html import diagram_bundle, diagram_html
 from .mermaid import to_mermaid
 from .model import Diagram, Edge, TableView
 
@@ -150,11 +150,7 @@ class ERDiagram:
         self, include: Collection[str] | None = None, exclude: Collection[str] | None = None
     ) -> dict[str, str]:
         # JupyterLab shows the HTML (fitted, and kept in an untrusted notebook); nbconvert and others take the SVG.
-        try:
-            svg = self.svg()
-        except GraphvizMissing as error:
-            return {"text/plain": f"{self.summary}\n{error}"}
-        return {"text/html": diagram_html(svg, self.summary), "image/svg+xml": svg, "text/plain": self.summary}
+        return diagram_bundle(self.svg, self.summary)
 
     def save(self, path: str | Path) -> Path:
         """Write .svg, .png, .dot or .mmd, chosen by the file's suffix."""

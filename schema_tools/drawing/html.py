@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
+
+from ..errors import GraphvizMissing
 
 _SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)(pt|px)?"[^>]*?\bheight="([\d.]+)(pt|px)?"', re.DOTALL)
 _PT = 4 / 3  # CSS px per point: Graphviz sizes its SVG in points
@@ -61,3 +64,13 @@ def diagram_html(svg: str, summary: str, *, overview: bool | None = None) -> str
         else ""
     )
     return f'<div class="st-erd" style="max-width:100%;overflow:hidden">{image}{note}</div>'
+
+
+def diagram_bundle(draw: Callable[[], str], summary: str) -> dict[str, str]:
+    """A diagram's notebook output: the fitted HTML image, the SVG, the text summary; without Graphviz, the
+    summary and the fix (GraphvizMissing says it) instead of an exception in the notebook."""
+    try:
+        svg = draw()
+    except GraphvizMissing as error:
+        return {"text/plain": f"{summary}\n{error}"}
+    return {"text/html": diagram_html(svg, summary), "image/svg+xml": svg, "text/plain": summary}

@@ -11,10 +11,10 @@ import pydot
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapper, RelationshipProperty
 
-from ..errors import ConfigurationError, GraphvizMissing
+from ..errors import ConfigurationError
 from ..graphviz import render, render_svg
 from .dot import RANKDIRS
-from .html import diagram_html
+from .html import diagram_bundle, diagram_html
 from .palette import FONT
 
 _LINE = "#57606a"
@@ -77,12 +77,8 @@ class ORMDiagram:
     def _repr_mimebundle_(
         self, include: Collection[str] | None = None, exclude: Collection[str] | None = None
     ) -> dict[str, str]:
-        # As ERDiagram: the HTML <img> survives an untrusted notebook; nbconvert takes the SVG.
-        try:
-            svg = self.svg()
-        except GraphvizMissing as error:
-            return {"text/plain": f"{self.summary}\n{error}"}
-        return {"text/html": diagram_html(svg, self.summary), "image/svg+xml": svg, "text/plain": self.summary}
+        # JupyterLab shows the HTML (fitted, and kept in an untrusted notebook); nbconvert and others take the SVG.
+        return diagram_bundle(self.svg, self.summary)
 
     def save(self, path: str | Path) -> Path:
         """Write .svg, .png or .dot, chosen by the file's suffix."""
