@@ -14,24 +14,10 @@ from .changes import RISKS, Change
 from .connect import mask_url
 from .diff import SchemaDiff
 from .display import STYLE, badge, escape, html_table, shorten
+from .session_display import DiffRun as Run
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 MAX_ROWS = 40  # changes listed; the rest are counted
-
-
-class Run(Protocol):
-    """What the panel reads of schema_tools.session.DiffRun (a protocol: the session imports this module)."""
-
-    @property
-    def full(self) -> bool: ...
-    @property
-    def compared(self) -> tuple[str, ...]: ...
-    @property
-    def reused(self) -> int: ...
-    @property
-    def seconds(self) -> float: ...
-    @property
-    def baseline(self) -> float | None: ...
 
 
 class Session(Protocol):
