@@ -17,6 +17,11 @@ from bench.schema import table_name, with_changes
 
 def main(argv: list[str]) -> int:
     url, n, approach, runs = argv[0], int(argv[1]), argv[2], int(argv[3])
+    # Imported before the clock starts: with --runs 1 a first call would otherwise time the imports (~1 s).
+    import schema_tools.diff
+    import schema_tools.erd
+    import schema_tools.session  # noqa: F401
+
     desired = with_changes(n)
     session_like = approach.startswith("schema_tools DiffSession warm")
     # A DiffSession keeps its connection, as DiffSession(url) does; everything else connects per run.
