@@ -28,7 +28,7 @@ def table_unchanged(table: sa.Table, catalog: BulkCatalog, judge: ColumnJudge, b
     if columns is None or name in catalog.unreadable or table.schema is not None:
         return False
     return (
-        _same_columns(table, columns, catalog.primary_keys.get(name) or {}, judge)
+        _same_columns(table, columns, catalog.primary_keys.get(name) or {}, judge, backend)
         and _same_primary_key(table, catalog.primary_keys.get(name) or {})
         and _same_foreign_keys(table, catalog.foreign_keys.get(name, []))
         and _same_indexes(table, catalog, backend)
@@ -38,18 +38,32 @@ def table_unchanged(table: sa.Table, catalog: BulkCatalog, judge: ColumnJudge, b
     )
 
 
-def _same_columns(table: sa.Table, columns: list[dict[str, Any]], key: dict[str, Any], judge: ColumnJudge) -> bool:
+def _same_columns(
+    table: sa.Table, columns: list[dict[str, Any]], key: dict[str, Any], judge: ColumnJudge, backend: Backend
+) -> bool:
     models = {column.name: column for column in table.columns if not column.system}
     if len(models) != len(columns):
         return False
     in_key = set(key.get("constrained_columns") or ())
     for reflected in columns:
         model = models.get(reflected["name"])
-        if model is None or model.computed is not None or "computed" in reflected:
+        # Computed and identity columns are the table comparator compare_generated's: it is not modelled here.
+        if model is None or model.computed is not None or model.identity is not None:
+            return False
+        if "computed" in reflected or "identity" in reflected:
             return False
         if not judge.same(table.name, reflected, model, reflected["name"] in in_key):
             return False
+        if backend.identity_reflection == "auto_increment" and _auto_increment(model) != (
+            reflected.get("autoincrement") is True
+        ):
+            return False  # MySQL's AUTO_INCREMENT, which compare_generated compares
     return True
+
+
+def _auto_increment(column: sa.Column[Any]) -> bool:
+    """Whether the models want AUTO_INCREMENT on the column, as compare_generated decides it."""
+    return column.identity is not None or column is column.table._autoincrement_column
 
 
 def _same_primary_key(table: sa.Table, key: dict[str, Any]) -> bool:
