@@ -129,4 +129,6 @@ def fleet_html(headline: str, entries: Sequence[FleetEntry]) -> str:
         *(("details",) if with_details else ()),
     )
     rows = [_html_row(entry, with_details) for entry in entries]
-    return html_table(headers, rows, caption=escape(headline), raw_html_columns=range(len(headers)))
+    table = html_table(headers, rows, caption=escape(headline), raw_html_columns=range(len(headers)))
+    # A long error or revision scrolls inside its own box instead of widening the notebook's output.
+    return f'<div style="max-width:100%;overflow-x:auto">{table}</div>'
