@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,6 +11,7 @@ from .comparators import PLUGIN_NAMES
 from .comparators.registration import new_plugin
 from .config import alembic_config, load_metadata, project_root
 from .dialects import BACKENDS, backend_named
+from .sql_literals import outside_literals
 
 __all__ = ["alembic_config", "compare_options", "load_metadata", "project_root"]
 
@@ -33,20 +33,6 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     return not (type_ == "table" and name in INTERNAL_TABLES)
 
 
-_LITERAL = re.compile(r"'(?:[^']|'')*'")
-
-
-def _outside_literals(text: str, change: Callable[[str], str]) -> str:
-    """`change` applied to the SQL around string literals: 'Active' and 'a  b' are values, kept as written."""
-    pieces: list[str] = []
-    position = 0
-    for literal in _LITERAL.finditer(text):
-        pieces.extend((change(text[position : literal.start()]), literal.group()))
-        position = literal.end()
-    pieces.append(change(text[position:]))
-    return "".join(pieces)
-
-
 def _normalize_default(text: str | None, column: sa.Column[Any] | None) -> str | None:
     """One spelling of a server default, whichever backend reflected it: what two defaults are compared by.
 
@@ -55,7 +41,7 @@ def _normalize_default(text: str | None, column: sa.Column[Any] | None) -> str |
     """
     if text is None:
         return None
-    value = _outside_literals(text.strip(), lambda part: re.sub(r"\s+", " ", part.lower()))
+    value = outside_literals(text.strip(), lambda part: re.sub(r"\s+", " ", part.lower()))
     while value.startswith("(") and value.endswith(")"):
         value = value[1:-1].strip()
     for backend in BACKENDS:

@@ -3,63 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
-from sqlalchemy.sql.elements import ClauseElement
 
 from bench.schema import build
 from schema_tools.dialects import backend_named
-from schema_tools.dialects.bulk_types import BulkCatalog
 from schema_tools.dialects.mysql_bulk import create_table_texts, reflect_all
 from schema_tools.dialects.mysql_bulk_innodb import innodb_foreign_keys
 from schema_tools.dialects.mysql_bulk_read import read_tables
+from tests.support_reflection import assert_exact, statement_counts
 
 pytestmark = pytest.mark.mysql
-
-FIELDS = {
-    "columns": "get_multi_columns",
-    "primary_keys": "get_multi_pk_constraint",
-    "foreign_keys": "get_multi_foreign_keys",
-    "indexes": "get_multi_indexes",
-    "unique_constraints": "get_multi_unique_constraints",
-    "check_constraints": "get_multi_check_constraints",
-    "comments": "get_multi_table_comment",
-}
-
-
-def comparable(value: Any, dialect: sa.Dialect) -> Any:
-    """Types as (class, compiled, repr) and SQL expressions as text; everything else as it is."""
-    if isinstance(value, sa.types.NullType):
-        return (type(value), repr(value))
-    if isinstance(value, sa.types.TypeEngine):
-        return (type(value), value.compile(dialect=dialect), repr(value))
-    if isinstance(value, ClauseElement):
-        return (type(value), str(value))
-    if isinstance(value, dict):
-        return {key: comparable(item, dialect) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [comparable(item, dialect) for item in value]
-    return value
-
-
-def assert_exact(connection: Connection, catalog: BulkCatalog, skip: frozenset[str] = frozenset()) -> None:
-    """Every table read equals the Inspector's result, field by field and in order; the others are unreadable."""
-    inspector = sa.inspect(connection)
-    expected = {field: getattr(inspector, method)() for field, method in FIELDS.items()}
-    tables = {name for (_, name) in expected["columns"]} - skip
-    assert set(catalog.columns) | catalog.unreadable == tables
-    assert not set(catalog.columns) & catalog.unreadable
-    for field, rows in expected.items():
-        got = getattr(catalog, field)
-        assert set(got) == set(catalog.columns), field
-        for name in catalog.columns:
-            mine, theirs = comparable(got[name], connection.dialect), comparable(rows[(None, name)], connection.dialect)
-            assert mine == theirs, (field, name)
 
 
 @pytest.fixture
@@ -208,22 +166,8 @@ def test_the_bench_schema_reads_exactly_as_the_inspector_does(engine: sa.Engine)
         assert sorted(fk[0][1].referred_table for fk in tables["t0009"].foreign_keys.values()) == ["t0007", "t0008"]
 
 
-def count_statements(engine: sa.Engine) -> int:
-    with engine.connect() as connection:
-        statements: list[str] = []
-        sa.event.listen(connection, "before_cursor_execute", lambda *args: statements.append(args[2]))
-        catalog = reflect_all(connection, ())
-        assert catalog.columns and not catalog.unreadable
-    return len(statements)
-
-
 def test_the_statement_count_does_not_grow_with_the_tables(new_database: Callable[[str], URL]) -> None:
-    counts = []
-    for n in (1, 200):
-        engine = sa.create_engine(new_database("mysql"), poolclass=NullPool)
-        build(n).create_all(engine)
-        counts.append(count_statements(engine))
-        engine.dispose()
+    counts = statement_counts(lambda: new_database("mysql"), reflect_all)
     assert counts[0] == counts[1] <= 10
 
 

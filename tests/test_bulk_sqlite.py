@@ -9,67 +9,16 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
-from sqlalchemy.sql.elements import ClauseElement
 
 from bench.schema import build
 from schema_tools.dialects import backend_named
-from schema_tools.dialects.bulk_types import BulkCatalog
 from schema_tools.dialects.sqlite_bulk import reflect_all
+from tests.support_reflection import assert_exact, statement_counts
 
 SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "sampledbs"
 FREQTRADE = Path(__file__).resolve().parent.parent.parent / "shared" / "freqtrade" / "dbs"
-
-
-def comparable(value: Any, dialect: sa.Dialect) -> Any:
-    """Types as (class, compiled, repr) and SQL expressions as text; everything else as it is."""
-    if isinstance(value, sa.types.NullType):  # a column declared without a type: it has no DDL to compile
-        return (type(value), repr(value))
-    if isinstance(value, sa.types.TypeEngine):
-        return (type(value), value.compile(dialect=dialect), repr(value))
-    if isinstance(value, ClauseElement):
-        return (type(value), str(value))
-    if isinstance(value, dict):
-        return {key: comparable(item, dialect) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [comparable(item, dialect) for item in value]
-    return value
-
-
-def inspector_catalog(connection: Connection) -> dict[str, dict[str, Any]]:
-    """Inspector.get_multi_* for the default schema, by field name of BulkCatalog."""
-    inspector = sa.inspect(connection)
-    with pytest.raises(NotImplementedError):  # SQLite has no comments; reflection falls back to the default
-        inspector.get_multi_table_comment()
-    found = {
-        "columns": inspector.get_multi_columns(),
-        "primary_keys": inspector.get_multi_pk_constraint(),
-        "foreign_keys": inspector.get_multi_foreign_keys(),
-        "indexes": inspector.get_multi_indexes(),
-        "unique_constraints": inspector.get_multi_unique_constraints(),
-        "check_constraints": inspector.get_multi_check_constraints(),
-    }
-    tables = {name for (_, name) in found["columns"]}
-    by_name = {field: {name: value for (_, name), value in rows.items()} for field, rows in found.items()}
-    by_name["comments"] = {name: sa.engine.reflection.ReflectionDefaults.table_comment() for name in tables}
-    return by_name
-
-
-def assert_exact(connection: Connection, catalog: BulkCatalog, skip: frozenset[str] = frozenset()) -> None:
-    """Every table read equals the Inspector's result, field by field; the others are unreadable or skipped."""
-    expected = inspector_catalog(connection)
-    tables = set(expected["columns"]) - skip
-    assert set(catalog.columns) | catalog.unreadable == tables
-    assert not set(catalog.columns) & catalog.unreadable
-    for field, rows in expected.items():
-        got = getattr(catalog, field)
-        assert set(got) == set(catalog.columns), field
-        for name in catalog.columns:
-            assert comparable(got[name], connection.dialect) == comparable(rows[name], connection.dialect), (
-                field,
-                name,
-            )
 
 
 @pytest.fixture
@@ -211,22 +160,8 @@ def test_an_application_database_reads_exactly_as_the_inspector_does(path: Path)
     engine.dispose()
 
 
-def count_statements(engine: sa.Engine) -> int:
-    with engine.connect() as connection:
-        statements: list[str] = []
-        sa.event.listen(connection, "before_cursor_execute", lambda *args: statements.append(args[2]))
-        catalog = reflect_all(connection, ())
-        assert catalog.columns and not catalog.unreadable
-    return len(statements)
-
-
 def test_the_statement_count_does_not_grow_with_the_tables(new_database: Any) -> None:
-    counts = []
-    for n in (1, 200):
-        engine = sa.create_engine(new_database("sqlite"), poolclass=NullPool)
-        build(n).create_all(engine)
-        counts.append(count_statements(engine))
-        engine.dispose()
+    counts = statement_counts(lambda: new_database("sqlite"), reflect_all)
     assert counts[0] == counts[1] <= 10
 
 

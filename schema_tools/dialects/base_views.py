@@ -10,6 +10,8 @@ from typing import ClassVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..sql_literals import LITERAL, outside_literals
+
 
 @dataclass(frozen=True)
 class LiveView:
@@ -23,8 +25,7 @@ class LiveView:
 # (table, column) a view reads; column None: the table as a whole (SELECT *, count(*), or unknown).
 Usage = frozenset[tuple[str, str | None]]
 
-_LITERAL = r"'(?:[^']|'')*'"
-_TOKEN = re.compile(rf"{_LITERAL}|\"(?:[^\"]|\"\")*\"|`(?:[^`]|``)*`|\w+|::|<>|!=|<=|>=|\|\||\S")
+_TOKEN = re.compile(rf"{LITERAL.pattern}|\"(?:[^\"]|\"\")*\"|`(?:[^`]|``)*`|\w+|::|<>|!=|<=|>=|\|\||\S")
 # A cast as PostgreSQL's deparser writes it: ::text, ::character varying(50), ::timestamp without time zone[].
 _CAST = re.compile(
     r"::\s*(?:\"[^\"]+\"|[a-z_]\w*)(?:\s+(?:varying|precision|with(?:out)?\s+time\s+zone))*"
@@ -45,16 +46,6 @@ _WORDS = {
 }
 
 
-def _outside_literals(text: str, change: re.Pattern[str], replacement: str) -> str:
-    pieces: list[str] = []
-    position = 0
-    for literal in re.finditer(_LITERAL, text):
-        pieces.extend((change.sub(replacement, text[position : literal.start()]), literal.group()))
-        position = literal.end()
-    pieces.append(change.sub(replacement, text[position:]))
-    return "".join(pieces)
-
-
 def _unquoted(token: str) -> str:
     """An identifier without its quotes (any backend's), lowercased; a string literal as written."""
     if token.startswith("'"):
@@ -66,7 +57,7 @@ def _unquoted(token: str) -> str:
 
 def _tokens(sql: str) -> list[str]:
     kept: list[str] = []
-    for raw in _TOKEN.findall(_outside_literals(sql, _CAST, "")):
+    for raw in _TOKEN.findall(outside_literals(sql, lambda part: _CAST.sub("", part))):
         token = _WORDS.get(raw.lower(), _unquoted(raw)) if not raw.startswith("'") else raw
         if token is not None:
             kept.append(token)

@@ -11,8 +11,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
 from ..errors import SchemaToolsError
+from ..sql_literals import outside_literals
 
-_LITERAL = re.compile(r"'(?:[^']|'')*'")
 # PostgreSQL's format_type() spellings of what SQLAlchemy compiles as VARCHAR and CHAR (the parser reads those).
 _PG_SPELLINGS = (
     (re.compile(r"^VARCHAR\b", re.IGNORECASE), "character varying"),
@@ -27,16 +27,6 @@ class SnapshotTypeError(SchemaToolsError):
 def type_text(type_: TypeEngine[Any], dialect: Dialect) -> str:
     """The column type as the dialect writes it in DDL: what a snapshot stores."""
     return str(type_.compile(dialect=dialect))
-
-
-def _outside_literals(text: str, change: Callable[[str], str]) -> str:
-    pieces: list[str] = []
-    position = 0
-    for literal in _LITERAL.finditer(text):
-        pieces.extend((change(text[position : literal.start()]), literal.group()))
-        position = literal.end()
-    pieces.append(change(text[position:]))
-    return "".join(pieces)
 
 
 def _sqlite(text: str, dialect: Any, enums: Mapping[str, Sequence[str]]) -> TypeEngine[Any]:
@@ -71,7 +61,7 @@ def _mysql(text: str, dialect: Any, enums: Mapping[str, Sequence[str]]) -> TypeE
     """MySQL/MariaDB's reflection parses SHOW CREATE TABLE column lines: the type is given as one such line."""
     from sqlalchemy.dialects.mysql.reflection import MySQLTableDefinitionParser, ReflectedState
 
-    spelled = _outside_literals(text, lambda part: re.sub(r",\s+", ",", part.lower()))
+    spelled = outside_literals(text, lambda part: re.sub(r",\s+", ",", part.lower()))
     parser = MySQLTableDefinitionParser(dialect, dialect.identifier_preparer)
     state = ReflectedState()
     parser._parse_column(f"  `c` {spelled},", state)
