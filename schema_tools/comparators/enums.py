@@ -39,13 +39,24 @@ def _enum_of(type_: Any, dialect: Any) -> sa.Enum | None:
     return type_ if isinstance(type_, sa.Enum) else None
 
 
+# The only types _enum_of can find an Enum in: one isinstance test per column skips the rest.
+_MAY_HOLD_ENUM = (sa.Enum, sa.TypeDecorator, sa.ARRAY)
+
+
 def enum_tables(metadata: sa.MetaData, dialect: Any) -> frozenset[str]:
     """Tables with a named native enum column: a comparison narrowed to some tables must keep all of these, or
-    the enum types only the others use would look unused and be dropped."""
+    the enum types only the others use would look unused and be dropped (where the backend has named types)."""
+    if not backend_of(dialect).has_named_enums:
+        return frozenset()
     return frozenset(
         table.name
         for table in metadata.tables.values()
-        if any((enum := _enum_of(column.type, dialect)) is not None and enum.native_enum for column in table.columns)
+        if any(
+            isinstance(column.type, _MAY_HOLD_ENUM)
+            and (enum := _enum_of(column.type, dialect)) is not None
+            and enum.native_enum
+            for column in table.columns
+        )
     )
 
 

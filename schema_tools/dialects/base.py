@@ -115,6 +115,9 @@ class Backend:
         """Named enum types of `schema` with their labels and columns (comparators/enums.py); None: none here."""
         return None
 
+    # Whether named_enums reads anything: without named types, no table need be kept for their sake.
+    has_named_enums: ClassVar[bool] = False
+
     def view_catalog(self) -> ViewCatalog:
         """How views are listed, read and written here (dialects/*_views.py); by default plain SQL views."""
         return ViewCatalog()

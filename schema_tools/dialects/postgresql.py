@@ -131,6 +131,8 @@ class PostgreSQL(Backend):
     def table_bytes(self, connection: Connection, table: str) -> int | None:
         return table_bytes(connection, table)
 
+    has_named_enums: ClassVar[bool] = True
+
     def named_enums(self, connection: Connection, schema: str | None) -> dict[str, NamedEnum] | None:
         """CREATE TYPE ... AS ENUM types of `schema`, their labels in sort order, and the columns of that type."""
         return named_enums(connection, schema)
