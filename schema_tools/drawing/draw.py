@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol, TypedDict, runtime_checkable
@@ -16,9 +16,11 @@ from ..graphviz import render, render_svg
 from ..sources import SchemaSource, describe, desired_schema
 from .arrange import Groups, groups_of
 from .dot import RANKDIRS, Style, dot_graph
+from .files import Formats, save
 from .filters import neighbours, select
+from .focus_view import Focus, focus_for, focused, overview_with_focus
 from .from_schema import diagram_of_metadata
-from .html import diagram_bundle, diagram_html
+from .html import diagram_bundle, diagram_html, is_overview
 from .mermaid import to_mermaid
 from .model import Diagram, Edge, TableView
 
@@ -31,15 +33,9 @@ _COUNT_LABELS = {
 }
 
 
-class ErdOptions(TypedDict, total=False):
-    """erd()'s keyword options, for callers that pass them on (SchemaDiff.erd)."""
+class ExploreOptions(TypedDict, total=False):
+    """erd()'s options that the explorer passes through unchanged (its controls own the others)."""
 
-    tables: Iterable[str] | None
-    exclude: Iterable[str] | None
-    focus: str | Iterable[str] | None
-    depth: int
-    show_types: bool
-    show_indexes: bool
     rankdir: str
     changed_only: bool | None
     show_unique: bool
@@ -48,6 +44,17 @@ class ErdOptions(TypedDict, total=False):
     edge_labels: bool
     legend: bool | None
     groups: Mapping[str, Iterable[str]] | None
+
+
+class ErdOptions(ExploreOptions, total=False):
+    """erd()'s keyword options, for callers that pass them on (SchemaDiff.erd): the explorer's and its controls'."""
+
+    tables: Iterable[str] | None
+    exclude: Iterable[str] | None
+    focus: str | Iterable[str] | None
+    depth: int
+    show_types: bool
+    show_indexes: bool
 
 
 @runtime_checkable
@@ -74,6 +81,7 @@ class ERDiagram:
     edge_labels: bool = False
     legend: bool | None = None
     groups: Groups = ()
+    focus: tuple[str, ...] = ()  # the tables erd(focus=...) started from: the caller already chose a part
     _svg_cache: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     # -- facts ---------------------------------------------------------------------------------------
@@ -85,17 +93,8 @@ class ERDiagram:
 
     @property
     def style(self) -> Style:
-        return Style(
-            self.show_types,
-            self.show_indexes,
-            self.rankdir,
-            self.show_unique,
-            self.show_defaults,
-            self.show_comments,
-            self.edge_labels,
-            self.legend,
-            self.groups,
-        )
+        """How it is drawn: the fields it shares with Style by name, so that a new style option is listed once."""
+        return Style(**{option.name: getattr(self, option.name) for option in fields(Style)})
 
     @property
     def table_names(self) -> tuple[str, ...]:
@@ -142,33 +141,55 @@ class ERDiagram:
         """Mermaid `erDiagram` text (GitHub and JupyterLab 4.1+ render it); diff status shows as comments."""
         return to_mermaid(self.model)
 
+    def focused_view(self) -> tuple[ERDiagram, Focus] | None:
+        """The part drawn at readable size under an overview: a diff's changed tables or the hub, and neighbours.
+
+        None when the caller focused the diagram, when it is small enough to read whole, or when the focus would
+        hold every table drawn (see schema_tools.drawing.focus_view).
+        """
+        if self.focus or not is_overview(self.svg()):
+            return None
+        found = focus_for(self.model)
+        shown = focused(self.model, found) if found is not None else None
+        if found is None or shown is None:
+            return None
+        part = replace(self, tables=shown.tables, edges=shown.edges, focus=found.start, _svg_cache={})
+        return part, found
+
+    def _html(self, svg: str) -> str:
+        # Kept with the SVG: an explorer asks for its static output on every redraw, and the focus costs a layout.
+        if "html" not in self._svg_cache:
+            view = self.focused_view()
+            self._svg_cache["html"] = (
+                diagram_html(svg, self.summary)
+                if view is None
+                else overview_with_focus(
+                    (svg, self.summary, len(self.tables)),
+                    (view[0].svg(), view[0].summary, len(view[0].tables)),
+                    view[1],
+                )
+            )
+        return self._svg_cache["html"]
+
     def _repr_html_(self) -> str:
-        """The SVG as an image scaled to the output's width (see schema_tools.drawing.html)."""
-        return diagram_html(self.svg(), self.summary)
+        """The SVG as an image scaled to the output's width, above a size with a focused view (html, focus_view)."""
+        return self._html(self.svg())
 
     def _repr_mimebundle_(
         self, include: Collection[str] | None = None, exclude: Collection[str] | None = None
     ) -> dict[str, str]:
         # JupyterLab shows the HTML (fitted, and kept in an untrusted notebook); nbconvert and others take the SVG.
-        return diagram_bundle(self.svg, self.summary)
+        return diagram_bundle(self.svg, self.summary, self._html)
 
     def save(self, path: str | Path) -> Path:
         """Write .svg, .png, .dot or .mmd, chosen by the file's suffix."""
-        target = Path(path)
-        suffix = target.suffix.lower()
-        if suffix == ".svg":
-            target.write_text(self.svg())
-        elif suffix == ".png":
-            target.write_bytes(self.png())
-        elif suffix in (".dot", ".gv"):
-            target.write_text(self.to_dot())
-        elif suffix in (".mmd", ".mermaid"):
-            target.write_text(self.to_mermaid())
-        else:
-            raise ConfigurationError(
-                f"cannot save an ER diagram as {suffix or 'a file without suffix'}: use .svg, .png, .dot or .mmd"
-            )
-        return target
+        formats: Formats = {
+            (".svg",): self.svg,
+            (".png",): self.png,
+            (".dot", ".gv"): self.to_dot,
+            (".mmd", ".mermaid"): self.to_mermaid,
+        }
+        return save(path, formats, "an ER diagram")
 
 
 def diagram_of(
@@ -239,4 +260,5 @@ def erd(
         edge_labels=edge_labels,
         legend=legend,
         groups=groups_of(groups),
+        focus=(focus,) if isinstance(focus, str) else tuple(sorted(set(focus or ()))),
     )

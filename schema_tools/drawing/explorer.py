@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from typing import Any, TypedDict, Unpack
+from typing import Any, Unpack
 
 import ipywidgets
 
 from .draw import ERDiagram, erd
+from .draw import ExploreOptions as ExploreOptions  # explore() types its options with it
 from .model import REMOVED, SAME, Diagram
 from .widget import DiagramWidget, with_static
 
 ALL_TABLES = ""  # the picker's value for "no focus"
 MAX_DEPTH = 4
 _SHORT = {"width": "auto", "margin": "0 12px 0 0"}
-
-
-class ExploreOptions(TypedDict, total=False):
-    """erd()'s options that the explorer passes through unchanged (its controls own the others)."""
-
-    rankdir: str
-    changed_only: bool | None
-    show_unique: bool
-    show_defaults: bool
-    show_comments: bool
-    edge_labels: bool
-    legend: bool | None
-    groups: Mapping[str, Iterable[str]] | None
 
 
 def after_view(diagram: Diagram) -> Diagram:

@@ -12,8 +12,12 @@ _SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)(pt|px)?"[^>]*?\bheight="([\d.
 _PT = 4 / 3  # CSS px per point: Graphviz sizes its SVG in points
 # An overview is capped at this share of the window's height, so the whole of a large schema is seen at once.
 OVERVIEW_HEIGHT = "85vh"
-# A diagram is drawn as an overview when, fitted to an output this wide, it would be taller than this.
+# A diagram is drawn as an overview when, fitted to an output this wide, it would be taller than this...
 TYPICAL_OUTPUT_WIDTH, OVERVIEW_ABOVE = 1000, 2500
+# ...or when it is wider than this: fitted, its 10 pt (13.3 px) column text would shrink under 8 px.
+READABLE_WIDTH = 1700
+NOTE_STYLE = "color:#57606a;font-size:12px;overflow-wrap:break-word"
+OVERVIEW_NOTE = "An overview: explore(...) zooms and searches it, and erd(..., focus=name) draws a part at full size."
 
 
 def svg_size(svg: str) -> tuple[float, float]:
@@ -26,9 +30,11 @@ def svg_size(svg: str) -> tuple[float, float]:
 
 
 def is_overview(svg: str) -> bool:
-    """True when the diagram, fitted to a typical output width, would still be too tall to take in at once."""
+    """True when the diagram, fitted to a typical output width, is too tall to take in or its text too small."""
     width, height = svg_size(svg)
-    return width > 0 and height * min(1.0, TYPICAL_OUTPUT_WIDTH / width) > OVERVIEW_ABOVE
+    if width <= 0:
+        return False
+    return width > READABLE_WIDTH or height * min(1.0, TYPICAL_OUTPUT_WIDTH / width) > OVERVIEW_ABOVE
 
 
 def svg_data_uri(svg: str) -> str:
@@ -43,6 +49,26 @@ def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;charset=utf-8," + body.replace("&", "&amp;").replace("'", "&#39;")
 
 
+def image_html(svg: str, alt: str, *, capped: bool = False, extra_class: str = "") -> str:
+    """The SVG as an image scaled to the output's width, aspect kept, never enlarged; `capped`: in height too."""
+    limit = f"max-height:{OVERVIEW_HEIGHT};" if capped else ""
+    classes = f"st-erd-image {extra_class}".strip()
+    return (
+        f'<img class="{classes}" src=\'{svg_data_uri(svg)}\' alt="{html.escape(alt)}"'
+        f' style="max-width:100%;{limit}height:auto">'
+    )
+
+
+def note_html(markup: str) -> str:
+    """A grey line of small text beside a diagram; `markup` is HTML, already escaped."""
+    return f'<div class="st-erd-note" style="{NOTE_STYLE}">{markup}</div>'
+
+
+def frame_html(*parts: str) -> str:
+    """The box that holds a diagram's images and notes, never wider than the output."""
+    return f'<div class="st-erd" style="max-width:100%;overflow:hidden">{"".join(parts)}</div>'
+
+
 def diagram_html(svg: str, summary: str, *, overview: bool | None = None) -> str:
     """The diagram at its natural size or narrower: scaled to the output's width, aspect kept, never enlarged.
 
@@ -52,25 +78,16 @@ def diagram_html(svg: str, summary: str, *, overview: bool | None = None) -> str
     """
     if overview is None:
         overview = is_overview(svg)
-    limit = f"max-height:{OVERVIEW_HEIGHT};" if overview else ""
-    image = (
-        f'<img class="st-erd-image" src=\'{svg_data_uri(svg)}\' alt="{html.escape(summary)}"'
-        f' style="max-width:100%;{limit}height:auto">'
-    )
-    note = (
-        '<div style="color:#57606a;font-size:12px">An overview: explore(...) zooms and searches it, and '
-        "erd(..., focus=name) draws a part at full size.</div>"
-        if overview
-        else ""
-    )
-    return f'<div class="st-erd" style="max-width:100%;overflow:hidden">{image}{note}</div>'
+    image = image_html(svg, summary, capped=overview)
+    return frame_html(image, note_html(html.escape(OVERVIEW_NOTE)) if overview else "")
 
 
-def diagram_bundle(draw: Callable[[], str], summary: str) -> dict[str, str]:
-    """A diagram's notebook output: the fitted HTML image, the SVG, the text summary; without Graphviz, the
-    summary and the fix (GraphvizMissing says it) instead of an exception in the notebook."""
+def diagram_bundle(draw: Callable[[], str], summary: str, markup: Callable[[str], str] | None = None) -> dict[str, str]:
+    """A diagram's notebook output: the fitted HTML image (`markup` of the SVG, by default diagram_html), the SVG,
+    the text summary; without Graphviz, the summary and the fix (GraphvizMissing says it) instead of an exception."""
     try:
         svg = draw()
     except GraphvizMissing as error:
         return {"text/plain": f"{summary}\n{error}"}
-    return {"text/html": diagram_html(svg, summary), "image/svg+xml": svg, "text/plain": summary}
+    page = markup(svg) if markup is not None else diagram_html(svg, summary)
+    return {"text/html": page, "image/svg+xml": svg, "text/plain": summary}

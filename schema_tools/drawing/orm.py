@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapper, RelationshipProperty
 from ..errors import ConfigurationError
 from ..graphviz import render, render_svg
 from .dot import RANKDIRS
+from .files import Formats, save
 from .html import diagram_bundle, diagram_html
 from .palette import FONT
 
@@ -82,19 +83,8 @@ class ORMDiagram:
 
     def save(self, path: str | Path) -> Path:
         """Write .svg, .png or .dot, chosen by the file's suffix."""
-        target = Path(path)
-        suffix = target.suffix.lower()
-        if suffix == ".svg":
-            target.write_text(self.svg())
-        elif suffix == ".png":
-            target.write_bytes(self.png())
-        elif suffix in (".dot", ".gv"):
-            target.write_text(self.dot_source)
-        else:
-            raise ConfigurationError(
-                f"cannot save an ORM diagram as {suffix or 'a file without suffix'}: use .svg, .png or .dot"
-            )
-        return target
+        formats: Formats = {(".svg",): self.svg, (".png",): self.png, (".dot", ".gv"): self.to_dot}
+        return save(path, formats, "an ORM diagram")
 
 
 def _mappers_of(source: Any) -> list[Mapper[Any]]:
