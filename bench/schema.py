@@ -13,7 +13,7 @@ def build(n: int) -> sa.MetaData:
     """The schema as it is in the database."""
     metadata = sa.MetaData()
     for i in range(n):
-        columns: list[sa.SchemaItem] = [
+        columns: list[sa.schema.SchemaItem] = [
             sa.Column("id", sa.Integer, primary_key=True),
             sa.Column("name", sa.String(50), nullable=False),
             sa.Column("code", sa.String(20), nullable=True),

@@ -1,4 +1,4 @@
-"""PostgreSQL's catalog for the fast cold diff: SQLAlchemy's batched get_multi_* reflection, one query per kind."""
+"""PostgreSQL's catalog for the fast cold diff: SQLAlchemy's batched columns, our lean keys, one query per kind."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import BIGINT, INTEGER
 from sqlalchemy.engine import Connection
 
 from .bulk_types import BulkCatalog
+from .postgresql_keys import read_keys
 
 # Alembic's PostgreSQL impl asks this per SERIAL column (autogen_column_reflect); here, once for the schema.
 _OWNED_SEQUENCES = (
@@ -29,17 +30,20 @@ def _by_name(found: dict[tuple[str | None, str], Any], skip: Collection[str]) ->
 
 
 def reflect_all(connection: Connection, skip: Collection[str]) -> BulkCatalog:
-    """The default schema's tables as the Inspector reflects them: PostgreSQL's dialect batches every kind."""
+    """The default schema's tables as the Inspector reflects them: columns through SQLAlchemy's batched reader,
+    keys and indexes through read_keys, which leaves anything it does not model to compare_metadata."""
     inspector = sa.inspect(connection)
     owned = {str(sequence): str(column) for sequence, column in connection.exec_driver_sql(_OWNED_SEQUENCES)}
+    keys = read_keys(connection)
     return BulkCatalog(
         columns=_by_name(inspector.get_multi_columns(), skip),
-        primary_keys=_by_name(inspector.get_multi_pk_constraint(), skip),
-        foreign_keys=_by_name(inspector.get_multi_foreign_keys(), skip),
-        indexes=_by_name(inspector.get_multi_indexes(), skip),
-        unique_constraints=_by_name(inspector.get_multi_unique_constraints(), skip),
+        primary_keys={name: key for name, key in keys.primary_keys.items() if name not in skip},
+        foreign_keys={name: found for name, found in keys.foreign_keys.items() if name not in skip},
+        indexes={name: found for name, found in keys.indexes.items() if name not in skip},
+        unique_constraints={name: found for name, found in keys.unique_constraints.items() if name not in skip},
         check_constraints=_by_name(inspector.get_multi_check_constraints(), skip),
         comments=_by_name(inspector.get_multi_table_comment(), skip),
+        unreadable=frozenset(keys.unreadable) - frozenset(skip),
         owned_sequences=owned,
     )
 
