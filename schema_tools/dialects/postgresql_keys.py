@@ -63,6 +63,14 @@ def read_keys(connection: Connection) -> KeyCatalog:
     modern = connection.dialect.server_version_info >= (15,)  # type: ignore[operator]
     names = {(relation, number): name for relation, number, name in connection.exec_driver_sql(_ATTRIBUTES)}
     found = KeyCatalog()
+    _read_constraints(connection, modern, names, found)
+    _read_indexes(connection, modern, names, found)
+    return found
+
+
+def _read_constraints(
+    connection: Connection, modern: bool, names: dict[tuple[int, int], str], found: KeyCatalog
+) -> None:
     unusual = (
         "coalesce(x.indnatts <> x.indnkeyatts OR x.indnullsnotdistinct, false) OR con.confdelsetcols IS NOT NULL"
         if modern
@@ -76,6 +84,9 @@ def read_keys(connection: Connection) -> KeyCatalog:
             found.unreadable.add(table)
             continue
         _add_key(found, table, name, kind, columns, rest[0], rest[1], referred, *rest[3:])
+
+
+def _read_indexes(connection: Connection, modern: bool, names: dict[tuple[int, int], str], found: KeyCatalog) -> None:
     special = {oid for (oid,) in connection.exec_driver_sql(_SPECIAL_OPERATOR_CLASSES)}
     plain_nulls = "NOT x.indnullsnotdistinct" if modern else "true"
     rows = connection.exec_driver_sql(_INDEXES.format(plain_nulls=plain_nulls)).all()
@@ -90,7 +101,6 @@ def read_keys(connection: Connection) -> KeyCatalog:
         if backs_constraint:
             index["duplicates_constraint"] = name
         found.indexes[table].append(index)
-    return found
 
 
 def _add_key(
