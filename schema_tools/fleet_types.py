@@ -7,9 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
@@ -17,9 +15,9 @@ from .changes import RISKS
 from .config import find_project
 from .connect import mask_text, mask_url, read_only_connection
 from .diff import diff
-from .errors import ConfigurationError, RevisionError
+from .errors import RevisionError
+from .fleet_cache import cached_models, heads, load_models
 from .project import Project
-from .scripts import load_scripts
 from .settings import VERSION_TABLE
 from .sources import describe
 
@@ -113,30 +111,12 @@ def _project(config_path: str | None) -> Project:
     return find_project(config=config_path) if config_path else find_project()
 
 
-def load_models(project: Project, models: str) -> MetaData:
-    """The models at "module:attribute": a MetaData, or a declarative Base (its .metadata)."""
-    try:
-        return project.load_metadata(models)
-    except ConfigurationError as error:
-        try:
-            return project.load_metadata(f"{models}.metadata")
-        except ConfigurationError:
-            raise error from None
-
-
 def _revision(connection: Connection) -> str | None:
     """The version table's revisions, sorted and comma-joined; None when the database has no version table."""
     if not sa.inspect(connection).has_table(VERSION_TABLE):
         return None
     context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
     return ",".join(sorted(context.get_current_heads()))
-
-
-def _head(config: Config | None) -> str | None:
-    """The scripts' head(s), sorted and comma-joined; None when the app has no Alembic history."""
-    if config is None:
-        return None
-    return ",".join(sorted(load_scripts(config).get_heads())) or None
 
 
 def _empty_risks() -> dict[str, int]:
@@ -150,10 +130,12 @@ def check_one(url: str, models: str, config_path: str | None = None, with_change
     a one-line masked error. A caller's mistake that would fail every database (models that do not import, a
     broken history) raises SchemaToolsError, so a fleet stops at once instead of reporting N copies of it.
     The revision and the drift are read in one read-only transaction, so they describe the same moment.
+    A pool or Celery worker process checks many databases: it loads the models and the scripts' head once, and
+    the head again only when a revision file or the Alembic config changed (fleet_cache).
     """
     started = time.perf_counter()
     project = _project(config_path)
-    metadata = load_models(project, models)
+    metadata = cached_models(project, models)  # imported once per process (fleet_cache)
     config = project.alembic_config(quiet=True) if project.has_alembic else None
 
     def entry(**values: Any) -> FleetEntry:
@@ -164,7 +146,8 @@ def check_one(url: str, models: str, config_path: str | None = None, with_change
     try:
         with read_only_connection(project.database_url(url)) as connection:  # a relative file is the app's
             revision = _revision(connection)  # the first statement: a file that is no database fails here
-            head = _head(config) if revision is not None else None  # no version table: no history applies
+            # No version table: no history applies. The head is loaded once per process (fleet_cache).
+            head = heads(project) if revision is not None and project.has_alembic else None
             behind = None if head is None else revision != head
             try:
                 found = diff(metadata, connection, config=config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import replace
@@ -11,6 +12,7 @@ from typing import Any
 
 from .alembic_paths import resolve_path
 from .errors import ConfigurationError
+from .file_stamps import Stamp, settled, stamp
 from .project import (
     CONNECT_TIMEOUT_ENV,
     DDL_LOCK_TIMEOUT_ENV,
@@ -48,8 +50,27 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigurationError(f"cannot read {path}: {error.strerror}") from None
 
 
+# pyproject.toml's tables by its absolute path, with its stamp: every command and fleet check finds the app again.
+_TABLES: dict[str, tuple[Stamp, tuple[dict[str, Any] | None, bool]]] = {}
+
+
 def tool_tables(pyproject: Path) -> tuple[dict[str, Any] | None, bool]:
-    """([tool.schema-tools] or None, whether [tool.alembic] is present) of one pyproject.toml."""
+    """([tool.schema-tools] or None, whether [tool.alembic] is present) of one pyproject.toml.
+
+    Parsed again only when the file's stamp changed (a fleet worker finds the app for every database)."""
+    read_ns = time.time_ns()
+    path = os.path.abspath(pyproject)
+    now = stamp(path)
+    known = _TABLES.get(path)
+    if known is None or known[0] != now:
+        known = (now, _tool_tables(pyproject))
+        if settled([now], read_ns):
+            _TABLES[path] = known
+    table, alembic_in_toml = known[1]
+    return (dict(table) if table is not None else None), alembic_in_toml
+
+
+def _tool_tables(pyproject: Path) -> tuple[dict[str, Any] | None, bool]:
     tool = _read_toml(pyproject).get("tool", {})
     if not isinstance(tool, dict):
         return None, False

@@ -23,11 +23,13 @@ from sqlalchemy.pool import NullPool
 from support_celery import PROJECT_ROOT, SCHEMA_TOOLS, STARTUP, Worker, clean_broker, start_workers
 from support_fleet_gate import GATE_ENV
 
+from management_server.fleet_examples import copy_of_schema
 from schema_tools import downgrade, upgrade
 from schema_tools.connect import mask_url
 from schema_tools.fleet import FleetEntry, fleet
 from schema_tools.fleet_celery import QUEUE_ENV, VISIBILITY_ENV, celery_executor
 from schema_tools.fleet_types import Job, run_job
+from tests.support_project import HEAD, Project
 
 MODELS = "management_server.models:Base.metadata"
 GATE_MODELS = "tests.support_fleet_gate:metadata"  # the management models, behind the gate in the test's workers
@@ -82,6 +84,27 @@ def test_the_fleet_on_two_redis_workers_equals_the_local_pool(
         (True, None, True),
         (False, None, False),
     ]
+
+
+def test_workers_see_a_revision_added_between_two_fleets(
+    redis_broker_url: str, redis_pair: tuple[str, list[Worker]], tmp_path: Path
+) -> None:
+    """A worker process keeps the head it loaded for its next tasks (fleet_cache): one added since is still seen."""
+    queue, _ = redis_pair
+    app = Project(tmp_path / "app")
+    urls = [f"sqlite:///{tmp_path / f'bot{number}.db'}" for number in range(6)]
+    for url in urls:
+        copy_of_schema(url)
+    settled = time.time() - 3600  # files changed an hour ago: the workers keep what they read from them
+    for path in [app.root / "alembic.ini", *app.versions.glob("*.py")]:
+        os.utime(path, (settled, settled))
+    run = celery_executor(redis_broker_url, queue=queue)
+    before = fleet(urls, MODELS, config=str(app.root / "alembic.ini"), executor=run)
+    assert {(entry.head, entry.behind) for entry in before.entries} == {(HEAD, False)}
+    added = app.add_revision("ffff00000001", HEAD, "pass")
+    os.utime(added, (settled, settled))  # only the new file name tells the workers
+    after = fleet(urls, MODELS, config=str(app.root / "alembic.ini"), executor=run)
+    assert {(entry.head, entry.behind) for entry in after.entries} == {("ffff00000001", True)}
 
 
 def test_the_fleet_over_rabbitmq_equals_the_local_pool(
