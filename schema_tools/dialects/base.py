@@ -103,8 +103,11 @@ class Backend:
         """Generic types a type reflected here stands for, tried before its own generic form on another backend."""
         return ()
 
-    def catalog_check_constraints(self, connection: Connection) -> list[tuple[str, str | None, str]] | None:
-        """(table, name, SQL) of every CHECK, when SQLAlchemy's reflection misses some; None: reflection sees all."""
+    def catalog_check_constraints(
+        self, connection: Connection, table: str | None = None
+    ) -> list[tuple[str, str | None, str]] | None:
+        """(table, name, SQL) of every CHECK (of `table` only, if given), when SQLAlchemy's reflection misses some;
+        None: reflection sees all."""
         return None
 
     def enum_types(self, inspector: sa.Inspector) -> dict[str, tuple[str, ...]]:

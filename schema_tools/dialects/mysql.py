@@ -70,7 +70,9 @@ class MySQL(Backend):
     def table_check_constraints(self, connection: Connection, table: sa.Table) -> list[dict[str, Any]]:
         """Both levels of CHECK (MariaDB's catalog), without MariaDB's json_valid ones for JSON columns."""
         found = super().table_check_constraints(connection, table)
-        return mysql_checks.table_check_constraints(table.name, found, self.catalog_check_constraints(connection))
+        return mysql_checks.table_check_constraints(
+            table.name, found, self.catalog_check_constraints(connection, table.name)
+        )
 
     def view_catalog(self) -> MySQLViews:
         """SHOW CREATE VIEW, CREATE OR REPLACE VIEW; what a view reads is parsed from its definition."""
@@ -99,16 +101,22 @@ class MySQL(Backend):
     def table_bytes(self, connection: Connection, table: str) -> int | None:
         return table_bytes(connection, table)
 
-    def catalog_check_constraints(self, connection: Connection) -> list[tuple[str, str | None, str]] | None:
+    def catalog_check_constraints(
+        self, connection: Connection, table: str | None = None
+    ) -> list[tuple[str, str | None, str]] | None:
         """MariaDB keeps column-level CHECKs (its JSON columns' json_valid) out of what SQLAlchemy reflects, so
-        there they are read from information_schema, which lists both levels."""
+        there they are read from information_schema, which lists both levels. Asked for one table (as the CHECK
+        comparator asks, table after table), the server opens only that table: without the TABLE_NAME filter it
+        opens every table of the schema each time, N x N opens over a compare."""
         if not getattr(connection.dialect, "is_mariadb", False):
             return None
-        rows = connection.exec_driver_sql(
+        only = "" if table is None else " AND TABLE_NAME = :table"
+        query = sa.text(
             "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
-            "WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME"
-        ).all()
-        return [(table, name, clause) for table, name, clause in rows]
+            f"WHERE CONSTRAINT_SCHEMA = DATABASE(){only} ORDER BY TABLE_NAME, CONSTRAINT_NAME"
+        )
+        rows = connection.execute(query, {} if table is None else {"table": table}).all()
+        return [(owner, name, clause) for owner, name, clause in rows]
 
     def connect_args(self, seconds: float) -> dict[str, Any]:
         """PyMySQL's connect timeout, and a read timeout for the server's greeting."""
