@@ -1,4 +1,4 @@
-"""The fleet check on Celery: one task per database on the workers, the results collected by task id in job order."""
+"""The fleet check on Celery: chunks of databases as tasks on the workers, the results collected by task id."""
 
 from __future__ import annotations
 
@@ -18,23 +18,28 @@ from kombu.exceptions import OperationalError
 from .changes import RISKS
 from .connect import mask_text, mask_url
 from .errors import ConfigurationError, ConnectionFailed
+from .fleet_chunks import JobFailed, check_many, chunk_size
 from .fleet_types import FleetEntry, Job, run_job
 from .labels import describe
 
 __all__ = [
     "BACKEND_ENV",
     "BROKER_ENV",
+    "CHUNK_TASK_NAME",
+    "JobFailed",
     "QUEUE_ENV",
     "TASK_NAME",
     "VISIBILITY_ENV",
     "app",
     "celery_executor",
+    "chunk_size",
     "entry_from_dict",
     "make_app",
     "worker_argv",
 ]
 
-TASK_NAME = "schema_tools.fleet.check"
+TASK_NAME = "schema_tools.fleet.check"  # one job per task: what callers before chunks send, still served
+CHUNK_TASK_NAME = "schema_tools.fleet.check_many"  # a list of jobs per task: what celery_executor sends
 BROKER_ENV = "SCHEMA_TOOLS_BROKER_URL"  # the broker of `celery -A schema_tools.fleet_celery:app worker`
 BACKEND_ENV = "SCHEMA_TOOLS_RESULT_BACKEND"  # optional: where results go (default: Redis itself, or rpc://)
 QUEUE_ENV = "SCHEMA_TOOLS_CELERY_QUEUE"  # optional: the queue callers and workers share
@@ -103,13 +108,14 @@ def make_app(broker_url: str, *, result_backend: str | None = None, queue: str |
         worker_hijack_root_logger=True,
     )
     app.task(name=TASK_NAME, acks_late=True, reject_on_worker_lost=True)(_check)
+    app.task(name=CHUNK_TASK_NAME, acks_late=True, reject_on_worker_lost=True)(check_many)
     return app
 
 
 def _check(
     url: str, models: str, config_path: str | None = None, with_changes: bool = False, name: str | None = None
 ) -> dict[str, Any]:
-    """The task: check_one on the worker, returned as JSON (FleetEntry.to_dict)."""
+    """The single-job task: check_one on the worker, returned as JSON (FleetEntry.to_dict)."""
     return run_job(Job(url, models, config_path, with_changes, name)).to_dict()
 
 
@@ -144,42 +150,52 @@ def _not_finished(job: Job, timeout: float) -> FleetEntry:
     return FleetEntry(_label(job), False, error, None, None, None, 0, dict.fromkeys(RISKS, 0), (), timeout)
 
 
-def _submit(app: Celery, jobs: list[Job]) -> list[AsyncResult]:
-    """One task per job, with its own id. The URL must travel in the arguments, but their repr (what workers log,
-    events and monitors such as Flower show) has its password masked."""
-    task = app.tasks[TASK_NAME]
-    results = []
-    for job in jobs:
-        shown = repr(asdict(job) | {"url": mask_url(job.url)})
-        results.append(task.apply_async(kwargs=asdict(job), task_id=str(uuid.uuid4()), argsrepr="()", kwargsrepr=shown))
-    return results
+Sent = list[tuple[range, AsyncResult]]  # each task: the positions of its jobs in the fleet, and its result
 
 
-def _failure(job: Job, result: AsyncResult) -> ConfigurationError:
+def _submit(app: Celery, jobs: list[Job], size: int) -> Sent:
+    """One task per chunk of `size` jobs, with its own id. The URLs must travel in the arguments, but their repr
+    (what workers log, events and monitors such as Flower show) has every password masked."""
+    task = app.tasks[CHUNK_TASK_NAME]
+    sent = []
+    for start in range(0, len(jobs), size):
+        chunk = jobs[start : start + size]
+        shown = repr({"jobs": [asdict(job) | {"url": mask_url(job.url)} for job in chunk]})
+        kwargs = {"jobs": [asdict(job) for job in chunk]}
+        result = task.apply_async(kwargs=kwargs, task_id=str(uuid.uuid4()), argsrepr="()", kwargsrepr=shown)
+        sent.append((range(start, start + len(chunk)), result))
+    return sent
+
+
+def _failure(chunk: list[Job], error: object) -> ConfigurationError:
     """A task that raised: a caller's mistake every database would repeat (e.g. models the worker cannot import)."""
-    text = " ".join(str(result.result).split()) or type(result.result).__name__
-    return ConfigurationError(f"a worker could not check {_label(job)}: {mask_text(text, job.url)}")
+    job, text = chunk[0], " ".join(str(error).split()) or type(error).__name__
+    if isinstance(error, JobFailed) and 0 <= error.position < len(chunk):
+        job, text = chunk[error.position], error.text
+    return ConfigurationError(f"a worker could not check {_label(job)}: {mask_text(text, *(j.url for j in chunk))}")
 
 
-def _collect(app: Celery, jobs: list[Job], results: list[AsyncResult], timeout: float) -> list[FleetEntry]:
-    """Each job's entry by its task id, in job order: a redelivered task has one id, so one entry, never two."""
+def _collect(app: Celery, jobs: list[Job], sent: Sent, timeout: float) -> list[FleetEntry]:
+    """Each job's entry by its task id and place in the chunk, in job order: a redelivered chunk has one id, so
+    one entry per job, never two. Every job of a chunk no worker finished in time is reported as not finished."""
     deadline = time.monotonic() + timeout
     entries: dict[int, FleetEntry] = {}
     try:
-        for index, (job, result) in enumerate(zip(jobs, results, strict=True)):
+        for positions, result in sent:
             try:
-                value = result.get(timeout=max(deadline - time.monotonic(), 0.001), propagate=False)
+                values = result.get(timeout=max(deadline - time.monotonic(), 0.001), propagate=False)
             except CeleryTimeout:
-                entries[index] = _not_finished(job, timeout)
+                entries |= {index: _not_finished(jobs[index], timeout) for index in positions}
                 continue
             if result.failed():
-                raise _failure(job, result)
-            entries[index] = entry_from_dict(value)  # keyed by job: a second delivery's result replaces, never adds
+                raise _failure([jobs[index] for index in positions], result.result)
+            for index, value in zip(positions, values, strict=True):
+                entries[index] = entry_from_dict(value)  # keyed by job: a second delivery replaces, never adds
     finally:
-        unfinished = [result.id for result in results if not result.ready()]
+        unfinished = [result.id for _, result in sent if not result.ready()]
         if unfinished:
             app.control.revoke(unfinished)  # workers drop them when they come; the caller no longer waits
-        _forget(results)
+        _forget([result for _, result in sent])
     return [entries[index] for index in range(len(jobs))]
 
 
@@ -201,19 +217,45 @@ def _require_worker(app: Celery, broker_url: str) -> None:
         )
 
 
-def celery_executor(
-    broker_url: str, *, timeout: float = 600, result_backend: str | None = None, queue: str | None = None
-) -> Executor:
-    """An executor for fleet(): each database one task on the workers, the entries back in job order.
+def _processes(app: Celery) -> int:
+    """The worker processes on the queue: each worker's pool size, from the `stats` replies that come within four
+    round trips of a ping (a late worker is missed: the chunks are larger, the entries the same)."""
+    started = time.monotonic()
+    app.control.ping(timeout=1.0, limit=1)  # after _require_worker's: the process's first also paid its imports
+    window = min(max(4 * (time.monotonic() - started), 0.02), 0.5)
+    replies = app.control.inspect(timeout=window).stats() or {}
+    pools = [reply.get("pool", {}).get("max-concurrency") for reply in replies.values() if isinstance(reply, dict)]
+    return sum(size if isinstance(size, int) and size > 0 else 1 for size in pools) or 1
 
-    `timeout` bounds the whole fleet: a database no worker finished by then is reported as not checked.
+
+def _size(app: Celery, databases: int, processes: int | None) -> int:
+    """chunk_size for the fleet; the workers are counted only when their number can change it."""
+    if processes is None and chunk_size(databases, 1) == 1:
+        return 1
+    return chunk_size(databases, processes or _processes(app))
+
+
+def celery_executor(
+    broker_url: str,
+    *,
+    timeout: float = 600,
+    result_backend: str | None = None,
+    queue: str | None = None,
+    chunk: int | None = None,
+    processes: int | None = None,
+) -> Executor:
+    """An executor for fleet(): chunks of databases as tasks on the workers, the entries back in job order.
+
+    `timeout` bounds the whole fleet: a database no worker finished by then is reported as not checked. `chunk`
+    fixes the jobs per task; else chunk_size() of the fleet and `processes` (default: counted on the queue).
     """
 
     def run(jobs: list[Job]) -> list[FleetEntry]:
         app = make_app(broker_url, result_backend=result_backend, queue=queue)
         try:
             _require_worker(app, broker_url)
-            return _collect(app, jobs, _submit(app, jobs), timeout)
+            size = chunk if chunk and chunk > 0 else _size(app, len(jobs), processes)
+            return _collect(app, jobs, _submit(app, jobs, size), timeout)
         except OperationalError as error:
             raise ConnectionFailed(
                 f"the Celery broker {mask_url(broker_url)} is not reachable: {mask_text(str(error), broker_url)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -13,11 +14,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from celery import signals
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 from support_celery import PROJECT_ROOT, SCHEMA_TOOLS, STARTUP, Worker, clean_broker, start_workers
@@ -27,7 +30,16 @@ from management_server.fleet_examples import copy_of_schema
 from schema_tools import downgrade, upgrade
 from schema_tools.connect import mask_url
 from schema_tools.fleet import FleetEntry, fleet
-from schema_tools.fleet_celery import QUEUE_ENV, VISIBILITY_ENV, celery_executor
+from schema_tools.fleet_celery import (
+    CHUNK_TASK_NAME,
+    QUEUE_ENV,
+    TASK_NAME,
+    VISIBILITY_ENV,
+    celery_executor,
+    chunk_size,
+    make_app,
+)
+from schema_tools.fleet_chunks import MAX_CHUNK
 from schema_tools.fleet_types import Job, run_job
 from tests.support_project import HEAD, Project
 
@@ -68,6 +80,24 @@ def without_seconds(entries: list[FleetEntry] | tuple[FleetEntry, ...]) -> list[
     return [replace(entry, seconds=0.0) for entry in entries]
 
 
+@pytest.fixture
+def published() -> Iterator[list[dict[str, Any]]]:
+    """Every task message this process publishes: its name, kwargs and the kwargsrepr that logs and Flower show."""
+    messages: list[dict[str, Any]] = []
+
+    def record(body: Any, headers: dict[str, Any], **_: Any) -> None:
+        messages.append({"task": headers["task"], "kwargs": body[1], "kwargsrepr": headers["kwargsrepr"]})
+
+    signals.before_task_publish.connect(record, weak=False)
+    yield messages
+    signals.before_task_publish.disconnect(record)
+
+
+def received(worker: Worker, task: str = CHUNK_TASK_NAME) -> list[str]:
+    """The ids of the tasks a worker's log says it received."""
+    return re.findall(rf"{re.escape(task)}\[([0-9a-f-]+)\] received", worker.text())
+
+
 def test_the_fleet_on_two_redis_workers_equals_the_local_pool(
     fleet_urls: list[str], redis_broker_url: str, redis_pair: tuple[str, list[Worker]]
 ) -> None:
@@ -84,6 +114,78 @@ def test_the_fleet_on_two_redis_workers_equals_the_local_pool(
         (True, None, True),
         (False, None, False),
     ]
+
+
+def test_a_fleet_of_many_chunks_has_each_database_once_in_order(
+    fleet_urls: list[str],
+    redis_broker_url: str,
+    redis_pair: tuple[str, list[Worker]],
+    published: list[dict[str, Any]],
+) -> None:
+    """40 databases (the six states, named apart) in chunks by the default rule: one entry each, in fleet order."""
+    queue, _ = redis_pair
+    local = without_seconds(fleet(fleet_urls, MODELS, workers=1).entries)
+    jobs = [Job(fleet_urls[number % 6], MODELS, name=f"db-{number:02}") for number in range(40)]
+    entries = celery_executor(redis_broker_url, queue=queue)(jobs)
+    expected = [replace(local[number % 6], database=f"db-{number:02}") for number in range(40)]
+    assert without_seconds(entries) == expected
+    chunks = [message["kwargs"]["jobs"] for message in published if message["task"] == CHUNK_TASK_NAME]
+    assert 1 < len(chunks) < len(jobs) and max(len(chunk) for chunk in chunks) <= MAX_CHUNK
+    assert [sent for chunk in chunks for sent in chunk] == [asdict(job) for job in jobs]  # each job sent once
+
+
+def test_a_chunk_shows_every_url_with_its_password_masked(
+    redis_broker_url: str, redis_pair: tuple[str, list[Worker]], published: list[dict[str, Any]]
+) -> None:
+    """Three servers with passwords, none listening, in one chunk: its kwargsrepr masks each; only the kwargs
+    (which a worker needs to connect) hold them."""
+    queue, workers = redis_pair
+    passwords = [f"pw-{uuid.uuid4().hex[:8]}" for _ in range(3)]
+    urls = [f"postgresql+psycopg://bot{n}:{pw}@127.0.0.1:1/trades{n}" for n, pw in enumerate(passwords)]
+    entries = celery_executor(redis_broker_url, queue=queue, chunk=3)([Job(url, MODELS) for url in urls])
+    assert [entry.reachable for entry in entries] == [False, False, False]
+    (message,) = published
+    assert [job["url"] for job in message["kwargs"]["jobs"]] == urls
+    for url, password in zip(urls, passwords, strict=True):
+        assert f"'url': '{mask_url(url)}'" in message["kwargsrepr"]
+        assert password not in message["kwargsrepr"]
+        assert password not in "".join(worker.text() for worker in workers)
+        assert all(password not in repr(entry) for entry in entries)
+
+
+def test_a_caller_of_the_single_job_task_is_still_served(
+    fleet_urls: list[str], redis_broker_url: str, redis_pair: tuple[str, list[Worker]]
+) -> None:
+    """A caller of the version before chunks sends one job per `schema_tools.fleet.check` task: still answered."""
+    queue, workers = redis_pair
+    app = make_app(redis_broker_url, queue=queue)
+    try:
+        result = app.tasks[TASK_NAME].apply_async(kwargs=asdict(Job(fleet_urls[3], MODELS)))
+        value = result.get(timeout=STARTUP)
+        result.forget()
+    finally:
+        app.close()
+    assert value | {"seconds": 0.0} == run_job(Job(fleet_urls[3], MODELS)).to_dict() | {"seconds": 0.0}
+    assert any(result.id in received(worker, TASK_NAME) for worker in workers)
+
+
+def test_chunks_are_about_eight_per_worker_process_at_most_25_jobs() -> None:
+    assert [chunk_size(databases, 2) for databases in (0, 10, 31, 32, 100, 500, 10_000)] == [1, 1, 1, 2, 6, 25, 25]
+    assert [chunk_size(500, processes) for processes in (0, 1, 8, 64)] == [25, 25, 7, 1]
+
+
+def test_the_worker_processes_on_the_queue_are_counted(
+    redis_broker_url: str, redis_pair: tuple[str, list[Worker]]
+) -> None:
+    from schema_tools.fleet_celery import _processes
+
+    queue, _ = redis_pair
+    app = make_app(redis_broker_url, queue=queue)
+    try:
+        counts = [_processes(app) for _ in range(3)]  # a reply later than the short window is missed: rarely
+    finally:
+        app.close()
+    assert max(counts) == 2 and min(counts) >= 1  # two workers of one process each
 
 
 def test_workers_see_a_revision_added_between_two_fleets(
@@ -120,16 +222,17 @@ def test_the_fleet_over_rabbitmq_equals_the_local_pool(
         clean_broker(amqp_broker_url, queue)
     local = fleet(fleet_urls, MODELS, workers=1)
     assert without_seconds(remote.entries) == without_seconds(local.entries)
-    assert "schema_tools.fleet.check[" in workers[0].text()  # the RabbitMQ worker did the checks
+    assert received(workers[0])  # the RabbitMQ worker did the checks
 
 
 @pytest.mark.parametrize("broker_fixture", ["redis_broker_url", "amqp_broker_url"])
 def test_a_worker_killed_mid_check_has_its_task_finished_by_the_other_and_counted_once(
     fleet_urls: list[str], broker_fixture: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    """The first job's models wait at a gate in the workers; the worker holding it is SIGKILLed there, so the
-    task was delivered twice (to each worker once) yet the fleet has one entry per database, equal to the local.
-    RabbitMQ hands the task on when the dead worker's connection drops; Redis after the visibility timeout."""
+    """Two chunks of three jobs; the first job's models wait at a gate in the workers, and the worker holding that
+    chunk is SIGKILLed there, so the chunk was delivered twice (to each worker once) yet the fleet has one entry
+    per database, equal to the local. RabbitMQ hands the chunk on when the dead worker's connection drops; Redis
+    after the visibility timeout."""
     broker: str = request.getfixturevalue(broker_fixture)
     queue, gate = f"{SESSION}-kill-{broker_fixture}", tmp_path / "gate"
     gate.mkdir()
@@ -137,7 +240,7 @@ def test_a_worker_killed_mid_check_has_its_task_finished_by_the_other_and_counte
     jobs = [Job(fleet_urls[0], GATE_MODELS)] + [Job(url, MODELS) for url in fleet_urls[1:]]
     try:
         with ThreadPoolExecutor(max_workers=1) as caller:
-            running = caller.submit(celery_executor(broker, queue=queue, timeout=120), jobs)
+            running = caller.submit(celery_executor(broker, queue=queue, timeout=120, chunk=3), jobs)
             deadline = time.monotonic() + STARTUP
             while not (held := sorted(gate.glob("held-*"))):
                 assert time.monotonic() < deadline and not running.done(), "no worker took the gated check"
@@ -154,6 +257,8 @@ def test_a_worker_killed_mid_check_has_its_task_finished_by_the_other_and_counte
     survivor = next(w for w in workers if w is not victim)
     assert {path.name for path in gate.glob("held-*")} == {f"held-{victim.name}", f"held-{survivor.name}"}
     assert victim.process.returncode == -signal.SIGKILL
+    (held_chunk,) = received(victim)  # the victim held one chunk: three jobs, the gated one first
+    assert held_chunk in received(survivor) and len(received(survivor)) == 2  # the survivor ran both chunks
     local = [run_job(job) for job in jobs]  # no gate in this process
     assert len(entries) == len(jobs)
     assert without_seconds(entries) == without_seconds(local)
@@ -191,17 +296,21 @@ def test_worker_logs_never_show_a_database_password(
         assert spelling not in report.to_json()
 
 
-def test_models_a_worker_cannot_import_stop_the_fleet_in_one_line(
-    fleet_urls: list[str], redis_broker_url: str, redis_pair: tuple[str, list[Worker]]
+@pytest.mark.parametrize("position", [0, 1])
+def test_models_a_worker_cannot_import_stop_the_fleet_in_one_line_naming_the_database(
+    position: int, fleet_urls: list[str], redis_broker_url: str, redis_pair: tuple[str, list[Worker]]
 ) -> None:
+    """Alone in its task, or second in a chunk of three: the line names the database whose check raised."""
     from schema_tools.errors import ConfigurationError
 
     queue, _ = redis_pair
-    jobs = [Job(fleet_urls[0], "no_such_app.models:metadata")]
+    jobs = [Job(url, MODELS) for url in fleet_urls[:3]]
+    jobs[position] = Job(fleet_urls[position], "no_such_app.models:metadata")
+    label = ("head.db", "twin.db")[position]
     with pytest.raises(
-        ConfigurationError, match="a worker could not check sqlite:///head.db: cannot import module 'no_such_app"
+        ConfigurationError, match=rf"^a worker could not check sqlite:///{label}: cannot import module 'no_such_app"
     ):
-        celery_executor(redis_broker_url, queue=queue)(jobs)
+        celery_executor(redis_broker_url, queue=queue, chunk=1 + 2 * position)(jobs[: 1 + 2 * position])
 
 
 def test_a_database_no_worker_finished_in_time_is_reported_and_the_fleet_goes_on(
@@ -210,16 +319,19 @@ def test_a_database_no_worker_finished_in_time_is_reported_and_the_fleet_goes_on
     queue, gate = f"{SESSION}-late", tmp_path / "gate"
     gate.mkdir()
     workers = start_workers(redis_broker_url, queue, tmp_path, ("late",), concurrency=2, **{GATE_ENV: str(gate)})
-    jobs = [Job(fleet_urls[0], GATE_MODELS), Job(fleet_urls[1], MODELS)]  # the first waits until the gate opens
+    # the first waits until the gate opens; a chunk of two holds the second with it, the third is a chunk alone
+    jobs = [Job(fleet_urls[0], GATE_MODELS), Job(fleet_urls[1], MODELS), Job(fleet_urls[2], MODELS)]
     try:
-        entries = celery_executor(redis_broker_url, queue=queue, timeout=10)(jobs)
+        entries = celery_executor(redis_broker_url, queue=queue, timeout=10, chunk=2)(jobs)
     finally:
         (gate / "open").touch()
         workers[0].stop()
         clean_broker(redis_broker_url, queue)
+    late = "no Celery worker finished the check within 10 s"
     assert [(e.database, e.reachable, e.error) for e in entries] == [
-        ("sqlite:///head.db", False, "no Celery worker finished the check within 10 s"),
-        ("sqlite:///twin.db", True, None),
+        ("sqlite:///head.db", False, late),
+        ("sqlite:///twin.db", False, late),  # never started: its chunk did not finish
+        ("sqlite:///behind.db", True, None),
     ]
 
 
