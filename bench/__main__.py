@@ -15,7 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from bench.schema import create
+from bench.schema import create, table_name
 from schema_tools.display import text_table
 
 SERVERS = {"postgresql": "SCHEMA_TOOLS_TEST_POSTGRES_URL", "mysql": "SCHEMA_TOOLS_TEST_MYSQL_URL"}
@@ -28,17 +28,29 @@ DIFF_APPROACHES = (
 ERD_APPROACHES = ("sqlalchemy-schemadisplay full", "erd full", "erd focus (depth 1)")
 
 
-def scratch(backend: str, tmp: Path, n: int) -> tuple[str, object]:
-    """A new database holding the synthetic schema of N tables; returns its URL and a cleanup."""
+def scratch(backend: str, tmp: Path, n: int, keep: Path | None = None) -> tuple[str, object, bool]:
+    """A database for the synthetic schema of N tables: its URL, a cleanup, and whether it must be filled.
+
+    With `keep`, the database outlives the run (a fixed name; SQLite files under `keep`), so building 10,000 tables,
+    which takes many minutes on MariaDB, is paid once across runs.
+    """
     if backend == "sqlite":
-        url = f"sqlite:///{tmp / f'bench_{n}.db'}"
-        return url, lambda: None
+        url = f"sqlite:///{(keep or tmp) / f'bench_{n}.db'}"
+        return url, lambda: None, not (keep and complete(url, n))
     server = sa.make_url(os.environ[SERVERS[backend]])
-    name = f"st_bench_{n}_{uuid.uuid4().hex[:6]}"
+    name = f"st_bench_{n}_kept" if keep else f"st_bench_{n}_{uuid.uuid4().hex[:6]}"
+    url = server.set(database=name).render_as_string(hide_password=False)
     admin = sa.create_engine(server, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     quote = admin.dialect.identifier_preparer.quote
     with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {quote(name)}")
+        exists = name in sa.inspect(connection).get_schema_names() if backend == "mysql" else bool(
+            connection.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %(name)s", {"name": name}).first()
+        )  # fmt: skip
+        if not exists:
+            connection.exec_driver_sql(f"CREATE DATABASE {quote(name)}")
+    if keep:
+        admin.dispose()
+        return url, lambda: None, not complete(url, n)
 
     def drop() -> None:
         with admin.connect() as connection:
@@ -46,7 +58,17 @@ def scratch(backend: str, tmp: Path, n: int) -> tuple[str, object]:
             connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote(name)}{force}")
         admin.dispose()
 
-    return server.set(database=name).render_as_string(hide_password=False), drop
+    return url, drop, True
+
+
+def complete(url: str, n: int) -> bool:
+    """Whether a kept database holds exactly the N tables of the synthetic schema (an interrupted build does not)."""
+    engine = sa.create_engine(url, poolclass=NullPool)
+    try:
+        names = set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    return names == {table_name(i) for i in range(n)}
 
 
 def measure(url: str, n: int, approach: str, runs: int) -> dict[str, float]:
@@ -126,6 +148,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement; the median is shown")
     parser.add_argument("--skip-roundtrip", action="store_true", help="only the diff and drawing rows")
     parser.add_argument("--full-erd-max", type=int, default=2000, help="largest N drawn in full (focus: every N)")
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR", help="keep the databases (SQLite files in DIR) and reuse them in later runs"
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     rows: list[tuple[str, ...]] = []
@@ -137,11 +162,12 @@ def main(argv: list[str]) -> int:
                 notes.append(f"{backend} skipped: set {SERVERS[backend]}")
                 continue
             for n in sizes:
-                url, cleanup = scratch(backend, tmp, n)
+                url, cleanup, fill = scratch(backend, tmp, n, args.keep)
                 try:
-                    engine = sa.create_engine(url, poolclass=NullPool)
-                    create(engine, n)
-                    engine.dispose()
+                    if fill:
+                        engine = sa.create_engine(url, poolclass=NullPool)
+                        create(engine, n)
+                        engine.dispose()
                     results = {a: measure(url, n, a, args.runs) for a in DIFF_APPROACHES}
                     results[CHECK] = check_process(url, n, tmp)
                     if backend == "sqlite":  # drawing does not touch the database: measure it once

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import errno
+import gc
+import os
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -95,6 +99,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         return _fail(_message(error), url)
+
+
+def run() -> NoReturn:
+    """The `schema-tools` console script: main(), then an exit that skips the interpreter's teardown.
+
+    A command that read 10,000 tables leaves millions of objects: the last full collection walked them for 6 s
+    after `check` had printed its answer, and freeing them one by one took 1.2 s more. gc.freeze() puts them out
+    of the collector's reach; then the exit handlers run (logs flushed, temporary folders removed) and the process
+    ends without freeing what the OS frees anyway. With another thread still running, the normal exit waits for it.
+    """
+    code = main()
+    gc.freeze()
+    if threading.active_count() > 1:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that left, or a stream main() closed
+            pass
+    os._exit(code)
 
 
 def _message(error: BaseException) -> str:

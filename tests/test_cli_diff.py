@@ -201,3 +201,28 @@ def test_reprs_and_errors_mask_the_password() -> None:
     assert message == "failed for postgresql+psycopg://u:***@db.example/x: password authentication failed"
     error = explain_connect_error(Exception("connection refused"), url)
     assert SECRET not in str(error) and "***" in str(error)
+
+
+@pytest.mark.unit
+def test_the_console_script_exits_with_mains_code_after_the_exit_handlers() -> None:
+    """`schema-tools` is cli.run: main's exit code, the exit handlers run and the output flushed, then no teardown."""
+    import subprocess
+    import sys
+    import tomllib
+    from pathlib import Path
+
+    scripts = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["schema-tools"] == "schema_tools.cli:run"
+    program = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('handler ran, frozen:', gc.get_freeze_count() > 0))\n"
+        "sys.argv = ['schema-tools'] + sys.argv[1:]\n"
+        "print('buffered output', end='')\n"
+        "from schema_tools.cli import run\n"
+        "run()\n"
+    )
+    for argv, code in ((["--version"], 0), (["no-such-command"], 2)):
+        done = subprocess.run([sys.executable, "-c", program, *argv], capture_output=True, text=True, timeout=120)
+        assert done.returncode == code, done.stderr
+        assert done.stdout.startswith("buffered output")
+        assert done.stdout.rstrip().endswith("handler ran, frozen: True")
