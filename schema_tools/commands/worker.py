@@ -14,8 +14,9 @@ def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "worker",
         help="run a Celery worker for `schema-tools fleet --celery BROKER_URL` (Redis or RabbitMQ)",
-        description="Consume the fleet's checks from the broker, a chunk of databases per task, until stopped (Ctrl-C or "
-        "SIGTERM finish the running checks first). Run it in the app's folder, with the app's models importable. "
+        description="Consume the fleet's checks from the broker, a chunk of databases per task, until stopped "
+        "(Ctrl-C or SIGTERM finish the running checks first). Run it in the app's folder, with the app's models "
+        "importable. "
         "The same worker: `SCHEMA_TOOLS_BROKER_URL=URL celery -A schema_tools.fleet_celery:app worker`.",
     )
     parser.add_argument(
