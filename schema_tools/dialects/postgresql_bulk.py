@@ -29,6 +29,10 @@ def _by_name(found: dict[tuple[str | None, str], Any], skip: Collection[str]) ->
     return {name: value for (_schema, name), value in found.items() if name not in skip}
 
 
+def _kept(found: dict[str, Any], skip: Collection[str]) -> dict[str, Any]:
+    return {name: value for name, value in found.items() if name not in skip}
+
+
 def reflect_all(connection: Connection, skip: Collection[str]) -> BulkCatalog:
     """The default schema's tables as the Inspector reflects them: columns through SQLAlchemy's batched reader,
     keys and indexes through read_keys, which leaves anything it does not model to compare_metadata."""
@@ -37,10 +41,10 @@ def reflect_all(connection: Connection, skip: Collection[str]) -> BulkCatalog:
     keys = read_keys(connection)
     return BulkCatalog(
         columns=_by_name(inspector.get_multi_columns(), skip),
-        primary_keys={name: key for name, key in keys.primary_keys.items() if name not in skip},
-        foreign_keys={name: found for name, found in keys.foreign_keys.items() if name not in skip},
-        indexes={name: found for name, found in keys.indexes.items() if name not in skip},
-        unique_constraints={name: found for name, found in keys.unique_constraints.items() if name not in skip},
+        primary_keys=_kept(keys.primary_keys, skip),
+        foreign_keys=_kept(keys.foreign_keys, skip),
+        indexes=_kept(keys.indexes, skip),
+        unique_constraints=_kept(keys.unique_constraints, skip),
         check_constraints=_by_name(inspector.get_multi_check_constraints(), skip),
         comments=_by_name(inspector.get_multi_table_comment(), skip),
         unreadable=frozenset(keys.unreadable) - frozenset(skip),

@@ -22,11 +22,11 @@ _ATTRIBUTES = (
     "AND a.attnum > 0"
 )
 _KEYS = f"""
-SELECT t.oid, t.relname, con.conname, con.contype, con.conkey, con.confrelid, rt.relname,
-  rn.nspname = current_schema(), con.confkey, con.confupdtype, con.confdeltype, con.confmatchtype,
+SELECT t.oid, t.relname, con.conname, con.contype, con.conkey, con.confrelid, rt.relname, con.confkey,
+  con.confupdtype, con.confdeltype, con.confmatchtype,
   con.condeferrable, con.condeferred, {{unusual}}
 FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid
-LEFT JOIN pg_class rt ON rt.oid = con.confrelid LEFT JOIN pg_namespace rn ON rn.oid = rt.relnamespace
+LEFT JOIN pg_class rt ON rt.oid = con.confrelid
 LEFT JOIN pg_index x ON x.indexrelid = con.conindid
 {_IN_SCHEMA} AND con.contype IN ('p', 'u', 'f', 'x')
 """
@@ -79,11 +79,12 @@ def _read_constraints(
     rows = connection.exec_driver_sql(_KEYS.format(unusual=unusual)).all()
     for relation, table, name, kind, keys, referred_relation, *rest in sorted(rows, key=lambda row: row[1:3]):
         columns = [names.get((relation, number)) for number in keys]
-        referred = [names.get((referred_relation, number)) for number in rest[2] or ()]
+        # Names are read for the default schema only: a key into another schema has no referred names here.
+        referred = [names.get((referred_relation, number)) for number in rest[1] or ()]
         if None in columns or None in referred:  # a key on a system column, or into another schema
             found.unreadable.add(table)
             continue
-        _add_key(found, table, name, kind, columns, rest[0], rest[1], referred, *rest[3:])
+        _add_key(found, table, name, kind, columns, rest[0], referred, *rest[2:])
 
 
 def _read_indexes(connection: Connection, modern: bool, names: dict[tuple[int, int], str], found: KeyCatalog) -> None:
@@ -105,16 +106,14 @@ def _read_indexes(connection: Connection, modern: bool, names: dict[tuple[int, i
 
 def _add_key(
     found: KeyCatalog, table: str, name: str, kind: str, columns: list[Any], referred_table: str | None,
-    same_schema: bool | None, referred: list[Any], on_update: str, on_delete: str, match: str,
+    referred: list[Any], on_update: str, on_delete: str, match: str,
     deferrable: bool, deferred: bool, unusual: bool,
 ) -> None:  # fmt: skip
-    if unusual or kind == "x" or (kind == "f" and not same_schema):
+    if unusual or kind == "x" or (kind == "u" and deferrable):
         found.unreadable.add(table)
     elif kind == "p":
         found.primary_keys[table] = {"constrained_columns": list(columns), "name": name}
     elif kind == "u":
-        if deferrable:
-            found.unreadable.add(table)
         found.unique_constraints[table].append({"name": name, "column_names": list(columns)})
     else:
         options = {
