@@ -149,7 +149,7 @@ class MySQL(Backend):
 
     def fingerprints(self, connection: Connection, previous_token: str | None, skip: Collection[str]) -> Catalog:
         """information_schema's rows per table (MariaDB: the table file's time)."""
-        return fingerprints(connection, skip)
+        return fingerprints(connection, previous_token, skip)
 
     def bulk_catalog(self, connection: Connection, skip: Collection[str]) -> BulkCatalog | None:
         """information_schema rebuilt into each table's SHOW CREATE TABLE, parsed as reflection does (MariaDB 10.11)."""

@@ -50,12 +50,16 @@ SELECT tc.TABLE_NAME, CONCAT_WS('|', 'x', cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE)
 # own changes (a renamed referred column) then invalidate it too. tests/test_diff_session.py checks
 # each kind of DDL.
 _MARIADB_TABLES = """
-SELECT 't', TABLE_NAME, CONCAT_WS('|', IFNULL(CREATE_TIME, ''), ENGINE, TABLE_COLLATION, CREATE_OPTIONS,
-       TABLE_COMMENT), NULL, CREATE_TIME IS NULL OR CREATE_TIME >= NOW() - INTERVAL 1 SECOND
+SELECT TABLE_NAME, CONCAT_WS('|', IFNULL(CREATE_TIME, ''), ENGINE, TABLE_COLLATION, CREATE_OPTIONS, TABLE_COMMENT),
+       CREATE_TIME IS NULL OR CREATE_TIME >= NOW() - INTERVAL 1 SECOND
   FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'
-UNION ALL
-SELECT 'r', TABLE_NAME, CONCAT_WS('|', CONSTRAINT_NAME, REFERENCED_TABLE_NAME, UPDATE_RULE, DELETE_RULE, MATCH_OPTION),
-       REFERENCED_TABLE_NAME, 0
+"""
+# Every change to a table's keys rewrites that table's .frm, and renaming or dropping a referred table changes
+# the names above: when no row above moved and none is unsettled, nothing below did either, so this second
+# statement (which opens every table) is skipped.
+_MARIADB_REFERENCES = """
+SELECT TABLE_NAME, CONCAT_WS('|', CONSTRAINT_NAME, REFERENCED_TABLE_NAME, UPDATE_RULE, DELETE_RULE, MATCH_OPTION),
+       REFERENCED_TABLE_NAME
   FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()
 """
 
@@ -79,10 +83,14 @@ def identity_row(cursor: DBAPICursor) -> tuple[str, tuple[str, ...]]:
     return ("" if row[0] is None else str(row[0])), tuple("" if value is None else str(value) for value in row[1:])
 
 
-def fingerprints(connection: Connection, skip: Collection[str]) -> Catalog:
-    """A digest per table of everything information_schema says about it (MariaDB: its .frm file's time)."""
+def fingerprints(connection: Connection, previous_token: str | None, skip: Collection[str]) -> Catalog:
+    """A digest per table of everything information_schema says about it (MariaDB: its .frm file's time).
+
+    On MariaDB, a token of the tables' stamps: when it equals `previous_token`, nothing moved and only
+    the token comes back.
+    """
     if getattr(connection.dialect, "is_mariadb", False):
-        return Catalog(_mariadb_fingerprints(connection, skip))
+        return _mariadb_fingerprints(connection, previous_token, skip)
     rows_by_table: dict[str, list[str]] = defaultdict(list)
     for table, text in connection.exec_driver_sql(_COMMON + _CHECKS):
         if table not in skip:
@@ -90,19 +98,22 @@ def fingerprints(connection: Connection, skip: Collection[str]) -> Catalog:
     return Catalog({table: digest(rows) for table, rows in rows_by_table.items()})
 
 
-def _mariadb_fingerprints(connection: Connection, skip: Collection[str]) -> dict[str, str]:
-    own: dict[str, list[str]] = defaultdict(list)
-    refers_to: dict[str, list[str]] = defaultdict(list)
+def _mariadb_fingerprints(connection: Connection, previous_token: str | None, skip: Collection[str]) -> Catalog:
     stamp: dict[str, str] = {}
     unsettled: set[str] = set()
-    for kind, table, text, referred, racy in connection.exec_driver_sql(_MARIADB_TABLES):
-        own[table].append(f"{kind}|{text}")
-        if kind == "t":
-            stamp[table] = text
-            if racy:
-                unsettled.add(table)
-        else:
-            refers_to[table].append(referred)
+    for table, text, racy in connection.exec_driver_sql(_MARIADB_TABLES):
+        stamp[table] = text
+        if racy:
+            unsettled.add(table)
+    # An unsettled table may change again within its stamp's second: no token then, so the next call reads all.
+    token = None if unsettled else digest([f"{table}|{text}" for table, text in stamp.items()])
+    if token is not None and token == previous_token:
+        return Catalog(None, token)
+    own: dict[str, list[str]] = {table: [f"t|{text}"] for table, text in stamp.items()}
+    refers_to: dict[str, list[str]] = defaultdict(list)
+    for table, text, referred in connection.exec_driver_sql(_MARIADB_REFERENCES):
+        own.setdefault(table, []).append(f"r|{text}")
+        refers_to[table].append(referred)
     fingerprints = {}
     for table, rows in own.items():
         if table in skip:
@@ -111,7 +122,7 @@ def _mariadb_fingerprints(connection: Connection, skip: Collection[str]) -> dict
         if table in unsettled or unsettled.intersection(refers_to.get(table, ())):
             referred.append(f"unsettled|{time.monotonic_ns()}")
         fingerprints[table] = digest(rows + referred)
-    return fingerprints
+    return Catalog(fingerprints, token)
 
 
 def catalog_lines(connection: Connection) -> list[tuple[str, str]]:

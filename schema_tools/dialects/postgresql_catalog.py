@@ -52,16 +52,12 @@ _CATALOGS = (
     "pg_enum",
 )
 # Whether anything at all moved in the catalogs the fingerprints read: a count and a sum of per-row
-# version hashes (any DDL adds or replaces row versions) costs a third of the per-table query, which then
-# runs only when this token differs from the last one: the same single statement either way.
+# version hashes (any DDL adds or replaces row versions) costs an eighth of the per-table query (0.13 s against
+# 1.0 s at 10,000 tables), which then runs only when this token differs from the last one. It is a statement of
+# its own: folded into one statement behind a guard, the token alone took 0.57 s there.
 _TOKEN = "SELECT concat_ws('|', current_schema(), {}) AS token".format(
     ", ".join(f"(SELECT count(*) || ':' || sum(hashtext(ctid::text || ':' || xmin::text)) FROM {c})" for c in _CATALOGS)
 )
-_PER_TABLE, _FROM = _PER_TABLE_QUERY.strip().split("FROM pg_class c JOIN", 1)
-_GUARDED = f"""WITH guard AS MATERIALIZED ({_TOKEN})
-SELECT NULL::name, token FROM guard
-UNION ALL
-{_PER_TABLE}FROM guard, pg_class c JOIN{_FROM} AND guard.token IS DISTINCT FROM %(previous)s"""
 
 _LINES = (
     "SELECT c.relname, 'column ' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) "
@@ -86,11 +82,16 @@ def identity_row(cursor: DBAPICursor) -> tuple[str, tuple[str, ...]]:
 
 
 def fingerprints(connection: Connection, previous_token: str | None, skip: Collection[str]) -> Catalog:
-    """One statement: the catalog's token, and the per-table digests only when the token moved."""
-    rows = connection.exec_driver_sql(_GUARDED, {"previous": previous_token}).all()
-    token = next(digest for name, digest in rows if name is None)
-    tables = {name: digest for name, digest in rows if name is not None and name not in skip}
-    return Catalog(None if token == previous_token else tables, token)
+    """The catalog's token, and the per-table digests only when the token moved since `previous_token`.
+
+    The token is read first: a change committed between the two statements leaves a token older than the
+    digests, so the next call sees it moved and reads them again.
+    """
+    token = str(connection.exec_driver_sql(_TOKEN).scalar_one())
+    if token == previous_token:
+        return Catalog(None, token)
+    rows = connection.exec_driver_sql(_PER_TABLE_QUERY).all()
+    return Catalog({name: digest for name, digest in rows if name not in skip}, token)
 
 
 def catalog_lines(connection: Connection) -> list[tuple[str, str]]:
