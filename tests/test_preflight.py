@@ -82,3 +82,31 @@ def test_preflight_never_writes(db_url: sa.URL) -> None:
     engine.dispose()
     assert tables == {PARENT, CHILD}
     assert count == 2
+
+
+def test_counts_over_many_tables_let_their_locks_go_past_the_kept_number(
+    new_database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PostgreSQL holds each counted table's lock to the end of the transaction, in a lock table of a few
+    # thousand slots: a diff dropping 10,000 tables ran out of shared memory. Past LOCKS_KEPT, counts release them.
+    url = new_database("postgresql")
+    metadata = sa.MetaData()
+    tables = [sa.Table(f"many_{i}", metadata, sa.Column("id", sa.Integer, primary_key=True)) for i in range(12)]
+    engine = sa.create_engine(url, poolclass=NullPool)
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        for i, table in enumerate(tables[1:], start=1):
+            connection.execute(table.insert(), [{"id": n} for n in range(i)])
+    engine.dispose()
+    monkeypatch.setattr(preflight, "LOCKS_KEPT", 4)
+    held = sa.text(
+        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+        "WHERE l.pid = pg_backend_pid() AND c.relkind = 'r' AND c.relname LIKE 'many\\_%'"
+    )
+    with read_only_connection(url) as connection:
+        counts = [preflight.row_count(connection, table.name) for table in tables]
+        assert preflight.null_count(connection, "many_11", "id") == 0
+        locks = connection.execute(held).scalar_one()
+        assert connection.execute(sa.text("SHOW transaction_read_only")).scalar_one() == "on"
+    assert counts == list(range(12))
+    assert locks == 4, "the counts past the kept number still hold their tables' locks"

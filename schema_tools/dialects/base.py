@@ -120,6 +120,9 @@ class Backend:
 
     # Whether named_enums reads anything: without named types, no table need be kept for their sake.
     has_named_enums: ClassVar[bool] = False
+    # Whether a transaction's table locks fill a shared table of a few thousand slots (PostgreSQL's
+    # max_locks_per_transaction): then live counts over thousands of tables must let their locks go.
+    lock_slots_are_scarce: ClassVar[bool] = False
 
     def view_catalog(self) -> ViewCatalog:
         """How views are listed, read and written here (dialects/*_views.py); by default plain SQL views."""

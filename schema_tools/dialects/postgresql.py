@@ -132,6 +132,7 @@ class PostgreSQL(Backend):
         return table_bytes(connection, table)
 
     has_named_enums: ClassVar[bool] = True
+    lock_slots_are_scarce: ClassVar[bool] = True
 
     def named_enums(self, connection: Connection, schema: str | None) -> dict[str, NamedEnum] | None:
         """CREATE TYPE ... AS ENUM types of `schema`, their labels in sort order, and the columns of that type."""
