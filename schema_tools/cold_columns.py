@@ -20,7 +20,7 @@ _PLAIN_CLASSES = frozenset(_PLAIN)
 
 def _value_key(value: Any) -> Any:
     if isinstance(value, _PLAIN):
-        return value
+        return (value.__class__, value)
     if isinstance(value, sa.types.TypeEngine):
         return _type_key(value)
     if isinstance(value, list | tuple | frozenset | set):
@@ -33,8 +33,9 @@ def _value_key(value: Any) -> Any:
 def _type_key(type_: Any) -> Any:
     """A type's class and public attributes: what tells two types apart, without SQLAlchemy's slow generic repr."""
     # A hot path (every column of every table): plain values, by far the most common, skip _value_key's tests.
+    # Each plain value with its class: 1, 1.0 and True are equal (and hash alike) but are different attributes.
     attributes = [
-        (name, value if value.__class__ in _PLAIN_CLASSES else _value_key(value))
+        (name, value.__class__, value) if value.__class__ in _PLAIN_CLASSES else (name, _value_key(value))
         for name, value in vars(type_).items()
         if name[0] != "_" and name != "dispatch"
     ]
@@ -42,7 +43,7 @@ def _type_key(type_: Any) -> Any:
     return (type(type_), tuple(attributes))
 
 
-def _first(pair: tuple[str, Any]) -> str:
+def _first(pair: tuple[Any, ...]) -> Any:
     return pair[0]
 
 
@@ -77,11 +78,16 @@ class ColumnJudge:
         """Would compare_metadata find no change between the reflected column (`in_key`: of the primary key)?"""
         info = dict(reflected)
         self._backend.autogen_column_reflect(self._context.migration_context.impl, self._catalog, info)
-        attributes = [(name, _type_key(value) if name == "type" else value) for name, value in info.items()]
+        attributes = [
+            (name, _type_key(value) if name == "type" else (value.__class__, value)) for name, value in info.items()
+        ]
         attributes.sort(key=_first)
-        found = repr(attributes)
-        key = (self._model_key(model), in_key, found)
-        verdict = self._verdicts.get(key)
+        key: tuple[Any, ...] = (self._model_key(model), in_key, *attributes)
+        try:
+            verdict = self._verdicts.get(key)
+        except TypeError:  # an unhashable value (a dict of dialect options): its repr tells it apart
+            key = (key[0], in_key, repr(attributes))
+            verdict = self._verdicts.get(key)
         if verdict is None:
             verdict = self._verdicts[key] = self._judge(table, info, model, in_key)
         return verdict

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 
@@ -370,3 +371,20 @@ def test_a_schema_without_drift_costs_the_same_statements_at_any_size(backend: s
         counts.append(statements[0])
         engine.dispose()
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        (sa.String(1), sa.String(True)),  # equal and hashing alike in Python, but different attributes
+        (sa.Numeric(10, 2), sa.Numeric(10.0, 2)),
+        (sa.Enum("1", "2", name="e"), sa.Enum("1", "2", "3", name="e")),
+    ],
+    ids=["int-bool", "int-float", "labels"],
+)
+def test_the_column_judges_type_keys_tell_equal_looking_attributes_apart(one, other) -> None:
+    # A verdict is kept per key: two types with one key would share a verdict Alembic may not give them.
+    from schema_tools.cold_columns import _type_key
+
+    assert _type_key(one) != _type_key(other)
+    assert _type_key(one) == _type_key(copy.copy(one))
