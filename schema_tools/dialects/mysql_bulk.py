@@ -15,7 +15,9 @@ from .mysql_bulk_direct import Rebuilt
 from .mysql_bulk_direct import reflected as reflected_directly
 from .mysql_bulk_innodb import innodb_foreign_keys
 from .mysql_bulk_parser import memo_parser
-from .mysql_bulk_read import TableRows, read_details, read_tables
+from .mysql_bulk_read import SIDE_QUERIES, TableRows, read_details, read_tables
+from .mysql_catalog import identity_row
+from .side_reads import SideReads
 
 # The server versions whose SHOW CREATE TABLE spelling this reader was checked against (tests/test_bulk_mysql.py):
 # MariaDB 10.11. Elsewhere (MySQL, other MariaDB series) every table is unreadable, so compared the slow way.
@@ -69,8 +71,10 @@ def _rebuild(connection: Connection, skip: Collection[str]) -> tuple[dict[str, R
     tables = read_tables(connection, skip)
     if not _spelling_is_known(connection):
         return {}, set(tables)
+    side = SideReads(connection, SIDE_QUERIES, identity_row)
     schema = str(connection.dialect.default_schema_name)
-    read_details(connection, tables, foreign_keys=not innodb_foreign_keys(connection, schema, tables, skip))
+    foreign_keys = not innodb_foreign_keys(connection, schema, tables, skip)
+    read_details(connection, tables, foreign_keys, side)
     rebuilt: dict[str, Rebuilt] = {}
     unreadable = set()
     lines: dict[tuple[Any, ...], str] = {}

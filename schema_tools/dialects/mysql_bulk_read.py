@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from .mysql_bulk_ddl import ColumnRow, ForeignKeyRow, KeyPart
+from .side_reads import SideReads
 
 # Rows come back aggregated, one JSON array per table: PyMySQL decodes a few long strings much faster than many
 # short fields. The group is the table name's bytes (information_schema compares names case-insensitively), and
@@ -50,6 +51,9 @@ _CHECKS = (
     "WHERE CONSTRAINT_SCHEMA = DATABASE()"
 )
 QUERIES = (_TABLES, _COLUMNS, _STATISTICS, _KEY_COLUMNS, _RULES, _CHECKS)
+# The statements a second connection answers while the first reads the columns (together about half the server's
+# time at 10,000 tables: STATISTICS 0.44 s, CHECK_CONSTRAINTS 0.19 s).
+SIDE_QUERIES = (_STATISTICS, _CHECKS)
 
 
 @dataclass
@@ -76,8 +80,11 @@ def read_tables(connection: Connection, skip: Collection[str]) -> dict[str, Tabl
     return tables
 
 
-def read_details(connection: Connection, tables: dict[str, TableRows], foreign_keys: bool) -> None:
-    """Columns, keys, CHECKs and (`foreign_keys`) foreign keys of `tables`, in a fixed number of statements."""
+def read_details(
+    connection: Connection, tables: dict[str, TableRows], foreign_keys: bool, side: SideReads | None = None
+) -> None:
+    """Columns, keys, CHECKs and (`foreign_keys`) foreign keys of `tables`, in a fixed number of statements
+    (SIDE_QUERIES' rows from `side` when given)."""
     for _, table, items in _per_table(connection, _COLUMNS, tables):
         for position, name, *rest in items:
             column_type, data_type, nullable, default, extra, comment, charset, collation, generation = rest
@@ -85,7 +92,7 @@ def read_details(connection: Connection, tables: dict[str, TableRows], foreign_k
                 name, column_type, data_type, nullable == "YES", default, extra, comment, charset, collation, generation
             )
             table.columns.append((position, column))
-    for _, table, items in _per_table(connection, _STATISTICS, tables):
+    for _, table, items in _per_table(connection, _STATISTICS, tables, side):
         for seq, index, column, non_unique, sub_part, index_type, order, comment, ignored in items:
             part = KeyPart(
                 index, column, bool(non_unique), sub_part, index_type, order == "D", comment, ignored == "YES"
@@ -93,7 +100,7 @@ def read_details(connection: Connection, tables: dict[str, TableRows], foreign_k
             table.keys.setdefault(index, []).append((seq, part))
     if foreign_keys:
         _read_foreign_keys(connection, tables)
-    for table_name, name, level, clause in connection.exec_driver_sql(_CHECKS):
+    for table_name, name, level, clause in _rows(connection, _CHECKS, side):
         rows = tables.get(table_name)
         if rows is None:
             continue
@@ -116,11 +123,15 @@ def _read_foreign_keys(connection: Connection, tables: dict[str, TableRows]) -> 
             table.foreign_keys.setdefault(name, []).append((position, fk))
 
 
+def _rows(connection: Connection, sql: str, side: SideReads | None) -> Iterable[Any]:
+    return side.rows(sql) if side is not None else connection.exec_driver_sql(sql)
+
+
 def _per_table(
-    connection: Connection, sql: str, tables: dict[str, TableRows]
+    connection: Connection, sql: str, tables: dict[str, TableRows], side: SideReads | None = None
 ) -> Iterator[tuple[str, TableRows, list[Any]]]:
     """(name, rows, decoded items) per table of `tables` that the aggregated query returned whole."""
-    for name, count, text in connection.exec_driver_sql(sql):
+    for name, count, text in _rows(connection, sql, side):
         rows = tables.get(name)
         if rows is None:
             continue
