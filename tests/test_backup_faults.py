@@ -27,6 +27,7 @@ from schema_tools.backup import Backup, backup, backup_path, manifest_path, rest
 from schema_tools.cli import main
 from schema_tools.dialects import backend_named
 from schema_tools.errors import BackupError, SchemaToolsError
+from tests.support_roles import login_role
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REVISION = "1a2b3c4d5e6f"
@@ -560,23 +561,10 @@ def test_output_and_input_mistakes_are_one_line_errors_that_write_nothing(
 @pytest.fixture
 def password_role(postgres_url: URL) -> Iterator[URL]:
     """A login role with a password, allowed to connect but not to read table `child`."""
-    import psycopg
-    from psycopg import sql
-
     seed(postgres_url)
-    role = f"st_pw_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(postgres_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        raw = connection.connection.driver_connection
-        assert isinstance(raw, psycopg.Connection)
-        raw.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(role), sql.Literal(PASSWORD)))
-        connection.exec_driver_sql(f'GRANT CONNECT ON DATABASE "{postgres_url.database}" TO {role}')
-        connection.exec_driver_sql(f"GRANT SELECT ON parent, alembic_version TO {role}")
-    yield postgres_url.set(username=role, password=PASSWORD)
-    with engine.connect() as connection:
-        connection.exec_driver_sql(f"DROP OWNED BY {role}")
-        connection.exec_driver_sql(f"DROP ROLE {role}")
-    engine.dispose()
+    grants = [f'CONNECT ON DATABASE "{postgres_url.database}"', "SELECT ON parent, alembic_version"]
+    with login_role(postgres_url, PASSWORD, grants, prefix="st_pw") as url:
+        yield url
 
 
 def test_a_password_never_appears_in_errors_manifests_or_written_files(

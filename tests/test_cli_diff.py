@@ -17,6 +17,7 @@ from sqlalchemy.pool import NullPool
 from schema_tools.cli import main
 from schema_tools.settings import alembic_config
 from tests.support_project import upgrade_database as upgrade
+from tests.support_roles import login_role
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Every character that breaks naive URL handling or configparser interpolation.
@@ -165,14 +166,7 @@ def test_a_wrong_password_on_mariadb_is_one_masked_line(mysql_url: sa.URL) -> No
 
 def test_a_password_with_percent_at_and_colon_works_and_is_never_shown(postgres_url: sa.URL) -> None:
     upgrade(postgres_url)
-    admin = sa.create_engine(postgres_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    role = "st_secret_role"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
-        connection.exec_driver_sql(f"CREATE ROLE {role} LOGIN PASSWORD '{SECRET}'")
-        connection.exec_driver_sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
-    try:
-        url = postgres_url.set(username=role, password=SECRET)
+    with login_role(postgres_url, SECRET, ["SELECT ON ALL TABLES IN SCHEMA public"], prefix="st_secret") as url:
         rendered = url.render_as_string(hide_password=False)
         assert SECRET not in rendered  # SQLAlchemy percent-escapes it in the URL
         for args in (("diff", "--url", rendered), ("status", "--url", rendered), ("check", "--url", rendered)):
@@ -184,11 +178,6 @@ def test_a_password_with_percent_at_and_colon_works_and_is_never_shown(postgres_
         assert env_result.returncode == 0, env_result.stderr
         assert "***" in env_result.stdout or "matches" in env_result.stdout
         assert SECRET not in env_result.stdout + env_result.stderr
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}")
-            connection.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
-        admin.dispose()
 
 
 def test_reprs_and_errors_mask_the_password() -> None:

@@ -19,10 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from celery import signals
 from sqlalchemy.engine import URL
-from sqlalchemy.pool import NullPool
 from support_celery import PROJECT_ROOT, SCHEMA_TOOLS, STARTUP, Worker, clean_broker, start_workers
 from support_fleet_gate import GATE_ENV
 
@@ -42,6 +40,7 @@ from schema_tools.fleet_celery import (
 from schema_tools.fleet_chunks import MAX_CHUNK
 from schema_tools.fleet_types import Job, run_job
 from tests.support_project import HEAD, Project
+from tests.support_roles import login_role
 
 MODELS = "management_server.models:Base.metadata"
 GATE_MODELS = "tests.support_fleet_gate:metadata"  # the management models, behind the gate in the test's workers
@@ -268,16 +267,8 @@ def test_a_worker_killed_mid_check_has_its_task_finished_by_the_other_and_counte
 def password_url(postgres_url: URL) -> Iterator[URL]:
     """A PostgreSQL database at the head, read by a role that logs in with a password."""
     upgrade(postgres_url, backup=False)
-    role = f"st_fleet_{os.getpid()}"
-    admin = sa.create_engine(postgres_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE ROLE {role} LOGIN PASSWORD '{SECRET}'")
-        connection.exec_driver_sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
-    yield postgres_url.set(username=role, password=SECRET)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP OWNED BY {role}")
-        connection.exec_driver_sql(f"DROP ROLE {role}")
-    admin.dispose()
+    with login_role(postgres_url, SECRET, ["SELECT ON ALL TABLES IN SCHEMA public"], prefix="st_fleet") as url:
+        yield url
 
 
 def test_worker_logs_never_show_a_database_password(
