@@ -110,3 +110,23 @@ def test_counts_over_many_tables_let_their_locks_go_past_the_kept_number(
         assert connection.execute(sa.text("SHOW transaction_read_only")).scalar_one() == "on"
     assert counts == list(range(12))
     assert locks == 4, "the counts past the kept number still hold their tables' locks"
+
+
+def test_a_rule_context_counts_each_table_once_without_listing_every_table(db_url: sa.URL) -> None:
+    from schema_tools.rules.engine import RuleContext
+
+    build(db_url)
+    engine = sa.create_engine(db_url, poolclass=NullPool)
+    statements: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_a: statements.append(sql))
+    with read_only_connection(engine) as connection:
+        statements.clear()
+        context = RuleContext(connection.dialect.name, connection)
+        assert [context.rows(CHILD), context.rows(CHILD), context.rows("not_yet")] == [6, 6, 0]
+        assert context.has_columns(CHILD, [CODE]) and not context.has_columns("not_yet", ["id"])
+    engine.dispose()
+    counts = [sql for sql in statements if "count(*)" in sql.lower()]
+    assert len(counts) == 1, counts  # CHILD once; a missing table is not counted
+    # Inspector.get_table_names' statements on the three backends (PostgreSQL's has_table filters on relname).
+    listing = ("SHOW FULL TABLES", "relpersistence", "sqlite_master WHERE type='table' AND name NOT")
+    assert not any(marker in sql for sql in statements for marker in listing), statements

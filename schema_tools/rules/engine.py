@@ -45,25 +45,28 @@ class RuleContext:
         self.backend = backend if isinstance(backend, Backend) else backend_of(backend)
         self.connection = connection
         self.big_table_rows = big_table_rows
+        self._rows: dict[str, int] = {}
 
     @cached_property
     def _inspector(self) -> sa.Inspector | None:
         return None if self.connection is None else sa.inspect(self.connection)
 
-    @cached_property
-    def _tables(self) -> frozenset[str]:
-        return frozenset(self._inspector.get_table_names()) if self._inspector is not None else frozenset()
-
     def rows(self, table: str) -> int | None:
-        """Rows in `table` (0 when it does not exist yet); None without a connection."""
+        """Rows in `table` (0 when it does not exist yet); None without a connection. Counted once per table.
+
+        Existence is asked of this one table (preflight's has_table): listing every table to ask about one cost
+        0.07 s of a 0.6 s re-diff at 10,000 tables on MariaDB. A view of that name is counted, not taken as empty.
+        """
         if self.connection is None:
             return None
-        return preflight.row_count(self.connection, table) if table in self._tables else 0
+        if table not in self._rows:
+            self._rows[table] = preflight.row_count(self.connection, table)
+        return self._rows[table]
 
     def has_columns(self, table: str, columns: Iterable[str]) -> bool:
         """True when the live table already has every one of `columns` (so its rows can be counted)."""
         wanted = set(columns)
-        if self._inspector is None or table not in self._tables or not wanted:
+        if self._inspector is None or not wanted or not self._inspector.has_table(table):
             return False
         return wanted <= {column["name"] for column in self._inspector.get_columns(table)}
 
