@@ -47,9 +47,9 @@ def _exists(connection: Connection, table: str) -> bool:
     return sa.inspect(connection).has_table(table)
 
 
-def row_count(connection: Connection, table: str) -> int:
-    """Rows in `table`; 0 when it does not exist yet."""
-    if not _exists(connection, table):
+def row_count(connection: Connection, table: str, *, known_to_exist: bool = False) -> int:
+    """Rows in `table`; 0 when it does not exist yet (not asked when the caller just read it in the catalog)."""
+    if not known_to_exist and not _exists(connection, table):
         return 0
     return _count(connection, sa.select(sa.func.count()).select_from(_table(table)))
 

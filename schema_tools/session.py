@@ -173,7 +173,10 @@ class DiffSession:
                 compared, full = self._moved(cache, models, database), False
                 raw = self._compare_only(connection, desired, compared, catalog.ddl)
             fresh = assess(
-                tuple(changes_of(connection, raw)), connection if self._preflight else None, connection.dialect.name
+                tuple(changes_of(connection, raw)),
+                connection if self._preflight else None,
+                connection.dialect.name,
+                live_tables=database,  # this connection's catalog, read (or found unmoved) just now
             )
         # Commit to the cache only once everything above has succeeded.
         live = set(models) | set(database)

@@ -76,3 +76,29 @@ def test_a_session_that_reused_the_catalog_still_sees_ddl_by_another_process(
         assert result, f"{ddl} by another process went unseen"
         assert_same_as_full(result, desired, url)
     engine.dispose()
+
+
+@pytest.mark.parametrize("server", ["postgresql", "mysql"])
+def test_a_re_diff_counts_rows_of_tables_its_catalog_just_read_without_asking_if_they_exist(
+    server: str, new_database
+) -> None:
+    url = new_database(server)
+    upgrade(url)
+    desired = copy_metadata()
+    engine = sa.create_engine(url, pool_size=1, max_overflow=0)
+    with engine.connect() as connection:
+        _settled(connection)
+    statements: list[tuple[str, object]] = []
+    with DiffSession(engine, desired) as session:
+        session.diff()
+        desired.tables["bots"].append_column(sa.Column("required", sa.Integer, nullable=False))
+        sa.event.listen(
+            engine, "before_cursor_execute", lambda _c, _cur, sql, params, *_a: statements.append((sql, params))
+        )
+        (change,) = session.diff()
+    engine.dispose()
+    assert change.name == "required" and change.risk == "safe"  # bots has no rows: counted, not assumed
+    assert any("count(*)" in sql.lower() for sql, _ in statements)
+    # Inspector.has_table's statement: MySQL's DESCRIBE; PostgreSQL's lookup of one name by `table_names`.
+    asked = [sql for sql, params in statements if sql.startswith("DESCRIBE") or "table_names_1" in str(params)]
+    assert not asked, asked

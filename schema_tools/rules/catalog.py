@@ -6,7 +6,7 @@ same verdicts for the same change: one registry, one set of messages, one risk c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -40,10 +40,19 @@ def judge(subjects: Sequence[Subject], context: RuleContext) -> tuple[tuple[Verd
     return tuple(tuple(found) for found in verdicts)
 
 
-def assess(changes: Sequence[Change], connection: Connection | None, backend: Backend | str) -> tuple[Change, ...]:
-    """diff()'s risk: the changes with `risk`, `reason` and `verdicts` filled in (live counts with a connection)."""
+def assess(
+    changes: Sequence[Change],
+    connection: Connection | None,
+    backend: Backend | str,
+    live_tables: Collection[str] = (),
+) -> tuple[Change, ...]:
+    """diff()'s risk: the changes with `risk`, `reason` and `verdicts` filled in (live counts with a connection).
+
+    `live_tables`: tables the caller has just read in this connection's catalog, whose rows are counted without
+    asking first whether they exist.
+    """
     subjects = subjects_of_changes(changes)
-    verdicts = judge(subjects, RuleContext(backend, connection))
+    verdicts = judge(subjects, RuleContext(backend, connection, live_tables=live_tables))
     assessed = []
     for change, found in zip(changes, verdicts, strict=True):
         deciding = worst(found)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -40,11 +40,16 @@ class RuleContext:
     """The backend, and a read-only connection for live counts (None: judge from the operations alone)."""
 
     def __init__(
-        self, backend: Backend | str, connection: Connection | None = None, big_table_rows: int = BIG_TABLE_ROWS
+        self,
+        backend: Backend | str,
+        connection: Connection | None = None,
+        big_table_rows: int = BIG_TABLE_ROWS,
+        live_tables: Collection[str] = (),
     ) -> None:
         self.backend = backend if isinstance(backend, Backend) else backend_of(backend)
         self.connection = connection
         self.big_table_rows = big_table_rows
+        self._live = frozenset(live_tables)  # read from the catalog just now: no need to ask whether they exist
         self._rows: dict[str, int] = {}
 
     @cached_property
@@ -60,7 +65,7 @@ class RuleContext:
         if self.connection is None:
             return None
         if table not in self._rows:
-            self._rows[table] = preflight.row_count(self.connection, table)
+            self._rows[table] = preflight.row_count(self.connection, table, known_to_exist=table in self._live)
         return self._rows[table]
 
     def has_columns(self, table: str, columns: Iterable[str]) -> bool:

@@ -68,10 +68,10 @@ def mysql_alter_algorithm(subject: Subject, context: RuleContext) -> Verdict | N
     plan = alter_plan(subject.change.kind, server, widens=_widens(subject), relaxes=_relaxes(subject))
     if plan is None:
         return None
-    size = table_size(context, subject.table)
-    rows = size[0] if size is not None else None
+    rows = context.rows(subject.table) if subject.table else None
     if not (plan.blocks and rows):
         return None  # INSTANT or online, or an empty table: nothing to warn of (an info verdict would be noise)
+    size = table_size(context, subject.table)  # the bytes only for a warning's message
     rewrite = "rebuilds the table" if plan.rebuilds else "no rebuild"
     message = (
         f"{subject.operation} runs ALGORITHM={plan.algorithm}, LOCK={plan.lock} on {server.label}: "
