@@ -28,6 +28,16 @@ def _settled(connection: sa.Connection) -> Catalog:
         time.sleep(0.3)
 
 
+def _settled_database(server: str, new_database) -> tuple[sa.URL, sa.MetaData, sa.Engine]:
+    """A database at the head whose stamps have settled, a copy of the models, and a one-connection engine."""
+    url = new_database(server)
+    upgrade(url)
+    engine = sa.create_engine(url, pool_size=1, max_overflow=0)
+    with engine.connect() as connection:
+        _settled(connection)
+    return url, copy_metadata(), engine
+
+
 @pytest.mark.parametrize("server", ["postgresql", "mysql"])
 def test_an_unchanged_catalog_is_one_statement_and_a_change_reads_every_table_again(server: str, new_database) -> None:
     url = new_database(server)
@@ -59,12 +69,7 @@ def test_an_unchanged_catalog_is_one_statement_and_a_change_reads_every_table_ag
 def test_a_session_that_reused_the_catalog_still_sees_ddl_by_another_process(
     server: str, ddl: str, new_database
 ) -> None:
-    url = new_database(server)
-    upgrade(url)
-    desired = copy_metadata()
-    engine = sa.create_engine(url, pool_size=1, max_overflow=0)
-    with engine.connect() as connection:
-        _settled(connection)
+    url, desired, engine = _settled_database(server, new_database)
     with DiffSession(engine, desired) as session:
         assert not session.diff()
         statements: list[str] = []
@@ -82,12 +87,7 @@ def test_a_session_that_reused_the_catalog_still_sees_ddl_by_another_process(
 def test_a_re_diff_counts_rows_of_tables_its_catalog_just_read_without_asking_if_they_exist(
     server: str, new_database
 ) -> None:
-    url = new_database(server)
-    upgrade(url)
-    desired = copy_metadata()
-    engine = sa.create_engine(url, pool_size=1, max_overflow=0)
-    with engine.connect() as connection:
-        _settled(connection)
+    url, desired, engine = _settled_database(server, new_database)
     statements: list[tuple[str, object]] = []
     with DiffSession(engine, desired) as session:
         session.diff()
