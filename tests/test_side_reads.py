@@ -113,3 +113,30 @@ def test_the_catalog_read_alongside_is_the_inspectors(url: URL) -> None:
     engine.dispose()
     assert not any("information_schema.STATISTICS" in sql for sql in statements), "read on the first connection"
     assert catalog.indexes["child"] and catalog.check_constraints["child"]
+
+
+def test_an_async_engine_reads_the_catalog_on_its_own_connection_without_warnings(url: URL) -> None:
+    # An async driver's pool connects on the event loop: a second connection from another thread would leave a
+    # coroutine never awaited (a RuntimeWarning on the user's screen). Its statements run on the first.
+    import asyncio
+    import warnings
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    statements: list[str] = []
+
+    async def read() -> BulkCatalog:
+        engine = create_async_engine(url.set(drivername="mysql+aiomysql"))
+        sa.event.listen(engine.sync_engine, "before_cursor_execute", lambda _c, _cur, sql, *_a: statements.append(sql))
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(lambda sync: reflect_all(sync, ()))
+        finally:
+            await engine.dispose()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        catalog = asyncio.run(read())
+    assert not [str(warning.message) for warning in caught if issubclass(warning.category, RuntimeWarning)]
+    assert sorted(catalog.columns) == ["child", "parent"] and not catalog.unreadable
+    assert any("information_schema.STATISTICS" in sql for sql in statements)

@@ -22,13 +22,17 @@ class SideReads:
     The server answers them while this process decodes the first connection's rows: reading MariaDB's catalog
     is half server time. Rows are used only from a connection whose identity (database, host, port, data
     directory) equals the first one's; a second connection that cannot be opened, reaches another database or
-    fails leaves each statement to run on the first connection, as it would without this.
+    fails leaves each statement to run on the first connection, as it would without this, and so does an async
+    driver's engine.
     """
 
     def __init__(self, connection: Connection, statements: Sequence[str], identify: Identify) -> None:
         self._connection = connection
         self._rows: dict[str, list[Any]] | None = None
         self._done = threading.Event()
+        if connection.dialect.is_async:  # its pool connects on the event loop, which another thread cannot drive
+            self._done.set()
+            return
         cursor = _cursor(connection)
         try:
             expected = identify(cursor)
