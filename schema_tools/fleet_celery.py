@@ -20,6 +20,7 @@ from .connect import mask_text, mask_url
 from .errors import ConfigurationError, ConnectionFailed
 from .fleet_chunks import JobFailed, check_many, chunk_size
 from .fleet_types import FleetEntry, Job, run_job
+from .fleet_workers import chunk_for, control_connection, require_worker
 from .labels import describe
 
 __all__ = [
@@ -208,33 +209,6 @@ def _forget(results: list[AsyncResult]) -> None:
             return
 
 
-def _require_worker(app: Celery, broker_url: str) -> None:
-    """One line, at once, when no worker serves the queue (rather than waiting for the timeout)."""
-    if not app.control.ping(timeout=3.0, limit=1):
-        raise ConnectionFailed(
-            f"no schema-tools worker answers on {mask_url(broker_url)} (queue {app.conf.task_default_queue}): "
-            f"start one with `schema-tools worker --broker URL`"
-        )
-
-
-def _processes(app: Celery) -> int:
-    """The worker processes on the queue: each worker's pool size, from the `stats` replies that come within four
-    round trips of a ping (a late worker is missed: the chunks are larger, the entries the same)."""
-    started = time.monotonic()
-    app.control.ping(timeout=1.0, limit=1)  # after _require_worker's: the process's first also paid its imports
-    window = min(max(4 * (time.monotonic() - started), 0.02), 0.5)
-    replies = app.control.inspect(timeout=window).stats() or {}
-    pools = [reply.get("pool", {}).get("max-concurrency") for reply in replies.values() if isinstance(reply, dict)]
-    return sum(size if isinstance(size, int) and size > 0 else 1 for size in pools) or 1
-
-
-def _size(app: Celery, databases: int, processes: int | None) -> int:
-    """chunk_size for the fleet; the workers are counted only when their number can change it."""
-    if processes is None and chunk_size(databases, 1) == 1:
-        return 1
-    return chunk_size(databases, processes or _processes(app))
-
-
 def celery_executor(
     broker_url: str,
     *,
@@ -253,8 +227,9 @@ def celery_executor(
     def run(jobs: list[Job]) -> list[FleetEntry]:
         app = make_app(broker_url, result_backend=result_backend, queue=queue)
         try:
-            _require_worker(app, broker_url)
-            size = chunk if chunk and chunk > 0 else _size(app, len(jobs), processes)
+            with control_connection(app, broker_url) as control:
+                require_worker(app, broker_url, control)
+                size = chunk if chunk and chunk > 0 else chunk_for(app, control, len(jobs), processes)
             return _collect(app, jobs, _submit(app, jobs, size), timeout)
         except OperationalError as error:
             raise ConnectionFailed(

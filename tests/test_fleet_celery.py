@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import re
@@ -10,6 +11,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -176,12 +178,13 @@ def test_chunks_are_about_eight_per_worker_process_at_most_25_jobs() -> None:
 def test_the_worker_processes_on_the_queue_are_counted(
     redis_broker_url: str, redis_pair: tuple[str, list[Worker]]
 ) -> None:
-    from schema_tools.fleet_celery import _processes
+    from schema_tools.fleet_workers import control_connection, worker_processes
 
     queue, _ = redis_pair
     app = make_app(redis_broker_url, queue=queue)
     try:
-        counts = [_processes(app) for _ in range(3)]  # a reply later than the short window is missed: rarely
+        with control_connection(app, redis_broker_url) as connection:
+            counts = [worker_processes(app, connection) for _ in range(3)]  # a reply later than the window: missed
     finally:
         app.close()
     assert max(counts) == 2 and min(counts) >= 1  # two workers of one process each
@@ -206,6 +209,34 @@ def test_workers_see_a_revision_added_between_two_fleets(
     os.utime(added, (settled, settled))  # only the new file name tells the workers
     after = fleet(urls, MODELS, config=str(app.root / "alembic.ini"), executor=run)
     assert {(entry.head, entry.behind) for entry in after.entries} == {("ffff00000001", True)}
+
+
+AFTER_CELERY = """
+import json, sys
+from schema_tools.fleet import fleet
+from schema_tools.fleet_celery import celery_executor
+urls, broker, queue = json.loads(sys.argv[1])
+remote = fleet(urls, "management_server.models:Base.metadata", executor=celery_executor(broker, queue=queue))
+local = fleet(urls, "management_server.models:Base.metadata", workers=2)
+print(json.dumps([[entry.to_dict() | {"seconds": 0} for entry in report.entries] for report in (remote, local)]))
+"""
+
+
+def test_a_local_pool_after_a_celery_fleet_in_the_same_process_finishes(
+    fleet_urls: list[str], redis_broker_url: str, redis_pair: tuple[str, list[Worker]]
+) -> None:
+    """A fleet big enough to count the workers (a stats broadcast that ends on its timeout), then a local pool:
+    kombu's after-fork hook used to close the inherited broker pool in each forked child, whose read of the
+    Redis reply still on its way blocked that child, and the caller with it, forever."""
+    queue, _ = redis_pair
+    urls = fleet_urls * 3  # 18 databases: enough that the caller counts the worker processes first
+    argument = json.dumps([urls, redis_broker_url, queue])
+    done = subprocess.run(
+        [sys.executable, "-c", AFTER_CELERY, argument], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=90
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    remote, local = json.loads(done.stdout)
+    assert remote == local and len(local) == 18
 
 
 def test_the_fleet_over_rabbitmq_equals_the_local_pool(
