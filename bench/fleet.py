@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import multiprocessing
 import os
 import random
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,11 +117,14 @@ def measure(urls: list[str], workers: int, broker: str | None = None, queue: str
 
 
 def _worker_count(broker: str, queue: str) -> int:
+    """The workers that answer a ping on the queue, asked outside kombu's pools (a later fork inherits none)."""
     from schema_tools.fleet_celery import make_app
+    from schema_tools.fleet_workers import control_connection
 
     app = make_app(broker, queue=queue)
     try:
-        return len(app.control.ping(timeout=1.0))
+        with control_connection(app, broker) as connection:
+            return len(app.control.ping(timeout=1.0, connection=connection))
     finally:
         app.close()
 
@@ -162,7 +168,23 @@ def broker_answers(broker: str) -> bool:
         app.close()
 
 
-# --- the table ----------------------------------------------------------------------------------------------------
+# --- the table: medians of interleaved repeats ----------------------------------------------------------------
+
+
+def summarise(fleet_name: str, runs: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Each approach's median seconds (with the fastest and slowest run) and peak RSS; every run's entries must
+    equal one process's first run's, or the bench stops."""
+    reference = runs[ONE][0]["entries"]
+    summary = {}
+    for approach, measured in runs.items():
+        if any(run["entries"] != reference for run in measured):
+            raise SystemExit(f"{fleet_name}: {approach} returned other entries than one process: stopping")
+        seconds = [run["seconds"] for run in measured]
+        summary[approach] = {
+            "seconds": statistics.median(seconds), "low": min(seconds), "high": max(seconds),
+            "rss_mb": max(run["rss_mb"] for run in measured), "entries": reference,
+        }  # fmt: skip
+    return summary
 
 
 def _goal(approach: str, results: dict[str, dict[str, Any]]) -> tuple[str, str]:
@@ -180,17 +202,14 @@ def _goal(approach: str, results: dict[str, dict[str, Any]]) -> tuple[str, str]:
 
 
 def rows_of(fleet_name: str, results: dict[str, dict[str, Any]]) -> list[tuple[str, ...]]:
-    reference = results[ONE]["entries"]
-    for approach, result in results.items():
-        if result["entries"] != reference:
-            raise SystemExit(f"{fleet_name}: {approach} returned other entries than one process: stopping")
     rows: list[tuple[str, ...]] = []
     for approach, result in results.items():
         count = len(result["entries"])
         ratio, goal = _goal(approach, results)
         rows.append((
-            fleet_name, str(count), approach, f"{result['seconds']:.2f}", f"{count / result['seconds']:.1f}",
-            f"{1000 * result['seconds'] / count:.1f}", ratio, f"{result['rss_mb']:.0f}", goal,
+            fleet_name, str(count), approach, f"{result['seconds']:.2f}", f"{result['low']:.2f}-{result['high']:.2f}",
+            f"{count / result['seconds']:.1f}", f"{1000 * result['seconds'] / count:.1f}", ratio,
+            f"{result['rss_mb']:.0f}", goal,
         ))  # fmt: skip
     return rows
 
@@ -206,29 +225,72 @@ def on_paper(fleet_name: str, results: dict[str, dict[str, Any]]) -> str:
     )
 
 
-def run_fleets(fleets: list[tuple[str, list[str]]], broker: str | None, log: Path) -> list[tuple[str, dict[str, Any]]]:
-    """Every approach over every fleet; the Celery workers are started once per worker count, and warmed."""
-    results: list[tuple[str, dict[str, Any]]] = [(name, {}) for name, _ in fleets]
-    approaches: list[tuple[str, Callable[[list[str]], dict[str, Any]]]] = [
-        (ONE, lambda urls: measure(urls, 1)),
-        (POOL, lambda urls: measure(urls, 2)),
-    ]
-    for approach, run in approaches:
-        for (_, urls), (_, by_approach) in zip(fleets, results, strict=True):
-            by_approach[approach] = run(urls)
+# --- what this machine gives two processes: the same pure-Python work in one process and in a forked pair --------
+
+CEILING_WORK = 6_000_000  # additions per unit: about half a second per unit here
+
+
+def _spin(units: int) -> int:
+    total = 0
+    for _ in range(units):
+        for number in range(CEILING_WORK):
+            total += number
+    return total
+
+
+def ceiling_once() -> float:
+    """Two units of CPU-bound work: one process's seconds over a forked pair's (one unit each), fork included."""
+    started = time.perf_counter()
+    _spin(2)
+    one = time.perf_counter() - started
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.map(_spin, [1, 1])
+    return one / (time.perf_counter() - started)
+
+
+@contextmanager
+def celery_queues(broker: str | None, log: Path, warm_urls: list[str]) -> Iterator[dict[str, str]]:
+    """A queue served by one worker and another served by two (each --concurrency 1), each warmed by an
+    8-database run; nothing when there is no broker."""
     if broker is None:
-        return results
-    queue = f"schema-tools-bench-{uuid.uuid4().hex[:8]}"
+        yield {}
+        return
+    queues = {
+        CELERY_1: f"schema-tools-bench-{uuid.uuid4().hex[:8]}",
+        CELERY_2: f"schema-tools-bench-{uuid.uuid4().hex[:8]}",
+    }
     workers: list[subprocess.Popen[bytes]] = []
     try:
         for approach, count in ((CELERY_1, 1), (CELERY_2, 2)):
-            workers.append(start_worker(broker, queue, log, count))
-            measure(fleets[0][1][:8], 1, broker, queue)  # warm-up: each worker imports the models once
-            for (_, urls), (_, by_approach) in zip(fleets, results, strict=True):
-                by_approach[approach] = measure(urls, 1, broker, queue)
+            workers += [start_worker(broker, queues[approach], log, expected) for expected in range(1, count + 1)]
+            measure(warm_urls, 1, broker, queues[approach])  # warm-up: each worker imports the models once
+        yield queues
     finally:
         stop_workers(workers)
-    return results
+
+
+def run_fleets(
+    fleets: list[tuple[str, list[str]]], broker: str | None, log: Path, repeat: int
+) -> tuple[list[tuple[str, dict[str, list[dict[str, Any]]]]], list[float]]:
+    """Every approach over every fleet, `repeat` times, interleaved (one round of everything, then the next), so a
+    slow spell of the machine falls on every approach alike; with a machine ceiling measured in each round."""
+    results: list[tuple[str, dict[str, list[dict[str, Any]]]]] = [(name, {}) for name, _ in fleets]
+    ceilings = []
+    with celery_queues(broker, log, fleets[0][1][:8]) as queues:
+        approaches: list[tuple[str, Callable[[list[str]], dict[str, Any]]]] = [
+            (ONE, lambda urls: measure(urls, 1)),
+            (POOL, lambda urls: measure(urls, 2)),
+        ]
+        approaches += [
+            (name, functools.partial(measure, workers=1, broker=broker, queue=q)) for name, q in queues.items()
+        ]
+        for _ in range(repeat):
+            ceilings.append(ceiling_once())
+            for (_, urls), (_, by_approach) in zip(fleets, results, strict=True):
+                for approach, run in approaches:
+                    by_approach.setdefault(approach, []).append(run(urls))
+    return results, ceilings
 
 
 def main(argv: list[str]) -> int:
@@ -238,6 +300,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--broker", default=os.environ.get("SCHEMA_TOOLS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
     parser.add_argument("--no-celery", action="store_true", help="only one process and the local pool")
     parser.add_argument("--seed", type=int, default=17, help="the drift's random seed")
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved runs of each approach (the median is shown)")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -258,12 +321,33 @@ def main(argv: list[str]) -> int:
                 )
             elif args.servers > 0:
                 notes.append(f"{backend} skipped: set {variable}")
-        results = run_fleets(fleets, broker, folder / "workers.log")
-    header = ("fleet", "databases", "approach", "seconds", "db/s", "ms/db", "ratio", "caller peak RSS MB", "goal")
+        runs, ceilings = run_fleets(fleets, broker, folder / "workers.log", max(1, args.repeat))
+    results = [(name, summarise(name, by_approach)) for name, by_approach in runs]
+    header = (
+        "fleet",
+        "databases",
+        "approach",
+        "seconds",
+        "range",
+        "db/s",
+        "ms/db",
+        "ratio",
+        "caller peak RSS MB",
+        "goal",
+    )
     print(text_table(header, [row for name, by_approach in results for row in rows_of(name, by_approach)]))
-    print("\nEvery approach returned the same entries as one process (timing aside). Each row is one fleet() call")
-    print("in a new caller process, with the models imported first; Celery workers run with --concurrency 1 on a")
-    print("queue of their own, warmed by an 8-database run; the local pool's start-up is included.")
+    print(
+        f"\nseconds: the median of {max(1, args.repeat)} runs, interleaved (a round of every fleet and approach, then"
+    )
+    print("the next); range: the fastest and slowest. Every run of every approach returned the same entries as one")
+    print("process (timing aside). Each run is one fleet() call in a new caller process, with the models imported")
+    print("first; Celery workers run with --concurrency 1 on queues of their own (one worker on one, two on the")
+    print("other), warmed by an 8-database run; the local pool's start-up is included.")
+    low, high = min(ceilings), max(ceilings)
+    print(
+        f"\nThis machine's ceiling for two processes: {statistics.median(ceilings):.2f}x ({low:.2f}-{high:.2f}x), the"
+    )
+    print("same pure-Python work in one process and in a forked pair, measured once in each round.")
     print("\nOn paper: 10,000 databases on N workers, from each worker's measured seconds per database")
     print("(2 x the 2-worker wall time / databases), assuming a core per worker and a broker and servers that keep up:")
     for name, by_approach in results:

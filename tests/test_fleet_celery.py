@@ -239,6 +239,32 @@ def test_a_local_pool_after_a_celery_fleet_in_the_same_process_finishes(
     assert remote == local and len(local) == 18
 
 
+AFTER_PING = """
+import json, sys
+from celery import Celery
+from schema_tools.fleet import fleet
+urls, broker, queue = json.loads(sys.argv[1])
+app = Celery("users_own_app", broker=broker, set_as_current=False)
+app.conf.control_exchange = queue
+assert app.control.ping(timeout=0.3) == []  # no worker: it ends on its timeout, a Redis BRPOP still waiting
+report = fleet(urls, "management_server.models:Base.metadata", workers=2)
+print(json.dumps([entry.to_dict() | {"seconds": 0} for entry in report.entries]))
+"""
+
+
+def test_a_local_pool_after_the_callers_own_celery_ping_finishes(fleet_urls: list[str], redis_broker_url: str) -> None:
+    """A notebook that pinged its own Celery workers, then checks a fleet locally: kombu's after-fork hook would
+    read the ping's pending Redis reply in each pool process and wait forever; the pool holds those hooks back."""
+    argument = json.dumps([fleet_urls, redis_broker_url, f"{SESSION}-own-ping"])
+    done = subprocess.run(
+        [sys.executable, "-c", AFTER_PING, argument], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=90
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == [
+        entry.to_dict() | {"seconds": 0} for entry in fleet(fleet_urls, MODELS, workers=1).entries
+    ]
+
+
 def test_the_fleet_over_rabbitmq_equals_the_local_pool(
     fleet_urls: list[str], amqp_broker_url: str, tmp_path: Path
 ) -> None:
