@@ -10,7 +10,6 @@ import os
 import random
 import resource
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -25,14 +24,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
+from bench.fleet_table import CELERY_1, CELERY_2, ONE, POOL, on_paper, rows_of, summarise
+from bench.fleet_workers import broker_answers, celery_queues
 from management_server.fleet_examples import MODELS, Drift, copy_of_schema, random_drift
 from schema_tools.connect import mask_url
 from schema_tools.display import text_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVERS = {"postgresql": "SCHEMA_TOOLS_TEST_POSTGRES_URL", "mysql": "SCHEMA_TOOLS_TEST_MYSQL_URL"}
-ONE, POOL, CELERY_1, CELERY_2 = "one process", "local pool, 2 processes", "celery, 1 worker", "celery, 2 workers"
-PAPER_FLEET, PAPER_WORKERS = 10_000, (1, 2, 8, 32)
 
 
 # --- the fleets: copies of the management schema, some drifted (seeded) ----------------------------------------
@@ -113,118 +112,6 @@ def measure(urls: list[str], workers: int, broker: str | None = None, queue: str
     return result
 
 
-# --- Celery workers: `schema-tools worker` processes on a queue of their own ------------------------------------
-
-
-def _worker_count(broker: str, queue: str) -> int:
-    """The workers that answer a ping on the queue, asked outside kombu's pools (a later fork inherits none)."""
-    from schema_tools.fleet_celery import make_app
-    from schema_tools.fleet_workers import control_connection
-
-    app = make_app(broker, queue=queue)
-    try:
-        with control_connection(app, broker) as connection:
-            return len(app.control.ping(timeout=1.0, connection=connection))
-    finally:
-        app.close()
-
-
-def start_worker(broker: str, queue: str, log: Path, expected: int) -> subprocess.Popen[bytes]:
-    """One worker process (concurrency 1), returned once `expected` workers answer on the queue."""
-    command = [str(Path(sys.executable).with_name("schema-tools")), "worker", "--broker", broker, "--queue", queue]
-    command += ["--concurrency", "1", "--loglevel", "WARNING"]
-    with log.open("ab") as output:
-        worker = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=output, start_new_session=True)
-    deadline = time.monotonic() + 90
-    while _worker_count(broker, queue) < expected:
-        if worker.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"the Celery worker did not start: see {log}")
-    return worker
-
-
-def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
-    """SIGTERM (a warm shutdown), then SIGKILL to the worker's own process group if it lingers."""
-    for worker in workers:
-        worker.send_signal(signal.SIGTERM)
-    for worker in workers:
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait()
-
-
-def broker_answers(broker: str) -> bool:
-    from schema_tools.fleet_celery import make_app
-
-    app = make_app(broker)
-    try:
-        with app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1)
-        return True
-    except Exception:  # no broker: the Celery rows are skipped with a note
-        return False
-    finally:
-        app.close()
-
-
-# --- the table: medians of interleaved repeats ----------------------------------------------------------------
-
-
-def summarise(fleet_name: str, runs: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
-    """Each approach's median seconds (with the fastest and slowest run) and peak RSS; every run's entries must
-    equal one process's first run's, or the bench stops."""
-    reference = runs[ONE][0]["entries"]
-    summary = {}
-    for approach, measured in runs.items():
-        if any(run["entries"] != reference for run in measured):
-            raise SystemExit(f"{fleet_name}: {approach} returned other entries than one process: stopping")
-        seconds = [run["seconds"] for run in measured]
-        summary[approach] = {
-            "seconds": statistics.median(seconds), "low": min(seconds), "high": max(seconds),
-            "rss_mb": max(run["rss_mb"] for run in measured), "entries": reference,
-        }  # fmt: skip
-    return summary
-
-
-def _goal(approach: str, results: dict[str, dict[str, Any]]) -> tuple[str, str]:
-    """The ratio this row is judged by, and the issue's goal for it."""
-    rate = {name: len(result["entries"]) / result["seconds"] for name, result in results.items()}
-    if approach == POOL:
-        ratio = rate[POOL] / rate[ONE]
-        return f"{ratio:.2f}x one process", f">= 1.8x: {'met' if ratio >= 1.8 else 'MISSED'}"
-    if approach == CELERY_2 and POOL in rate:
-        ratio = rate[CELERY_2] / rate[POOL]
-        return f"{ratio:.2f}x local pool", f">= 0.8x (within 20%): {'met' if ratio >= 0.8 else 'MISSED'}"
-    if approach == CELERY_1:
-        return f"{rate[CELERY_1] / rate[ONE]:.2f}x one process", ""
-    return "", "baseline" if approach == ONE else ""
-
-
-def rows_of(fleet_name: str, results: dict[str, dict[str, Any]]) -> list[tuple[str, ...]]:
-    rows: list[tuple[str, ...]] = []
-    for approach, result in results.items():
-        count = len(result["entries"])
-        ratio, goal = _goal(approach, results)
-        rows.append((
-            fleet_name, str(count), approach, f"{result['seconds']:.2f}", f"{result['low']:.2f}-{result['high']:.2f}",
-            f"{count / result['seconds']:.1f}", f"{1000 * result['seconds'] / count:.1f}", ratio,
-            f"{result['rss_mb']:.0f}", goal,
-        ))  # fmt: skip
-    return rows
-
-
-def on_paper(fleet_name: str, results: dict[str, dict[str, Any]]) -> str:
-    """10,000 databases on N workers: N x less than one worker's measured time per database (queue included)."""
-    count = len(results[ONE]["entries"])
-    best, size = (CELERY_2, 2) if CELERY_2 in results else (POOL, 2)
-    per_worker = size * results[best]["seconds"] / count  # what one worker spent per database in the 2-worker run
-    costs = ", ".join(f"N={n}: {PAPER_FLEET * per_worker / n / 60:.1f} min" for n in PAPER_WORKERS)
-    return (
-        f"{fleet_name}: {per_worker:.3f} s per database per worker ({best}); 10,000 x {per_worker:.3f} s / N = {costs}"
-    )
-
-
 # --- what this machine gives two processes: the same pure-Python work in one process and in a forked pair --------
 
 CEILING_WORK = 10_000_000  # additions per unit: about a third of a second per unit here
@@ -257,27 +144,6 @@ def ceiling_once() -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
-@contextmanager
-def celery_queues(broker: str | None, log: Path, warm_urls: list[str]) -> Iterator[dict[str, str]]:
-    """A queue served by one worker and another served by two (each --concurrency 1), each warmed by an
-    8-database run; nothing when there is no broker."""
-    if broker is None:
-        yield {}
-        return
-    queues = {
-        CELERY_1: f"schema-tools-bench-{uuid.uuid4().hex[:8]}",
-        CELERY_2: f"schema-tools-bench-{uuid.uuid4().hex[:8]}",
-    }
-    workers: list[subprocess.Popen[bytes]] = []
-    try:
-        for approach, count in ((CELERY_1, 1), (CELERY_2, 2)):
-            workers += [start_worker(broker, queues[approach], log, expected) for expected in range(1, count + 1)]
-            measure(warm_urls, 1, broker, queues[approach])  # warm-up: each worker imports the models once
-        yield queues
-    finally:
-        stop_workers(workers)
-
-
 def run_fleets(
     fleets: list[tuple[str, list[str]]], broker: str | None, log: Path, repeat: int
 ) -> tuple[list[tuple[str, dict[str, list[dict[str, Any]]]]], list[float]]:
@@ -285,7 +151,8 @@ def run_fleets(
     slow spell of the machine falls on every approach alike; with a machine ceiling measured in each round."""
     results: list[tuple[str, dict[str, list[dict[str, Any]]]]] = [(name, {}) for name, _ in fleets]
     ceilings = []
-    with celery_queues(broker, log, fleets[0][1][:8]) as queues:
+    warm = functools.partial(measure, fleets[0][1][:8], 1, broker)
+    with celery_queues(broker, log, (CELERY_1, CELERY_2), lambda queue: warm(queue=queue)) as queues:
         approaches: list[tuple[str, Callable[[list[str]], dict[str, Any]]]] = [
             (ONE, lambda urls: measure(urls, 1)),
             (POOL, lambda urls: measure(urls, 2)),
@@ -334,7 +201,7 @@ def main(argv: list[str]) -> int:
             elif args.servers > 0:
                 notes.append(f"{backend} skipped: set {variable}")
         runs, ceilings = run_fleets(fleets, broker, folder / "workers.log", max(1, args.repeat))
-    results = [(name, summarise(name, by_approach)) for name, by_approach in runs]
+    results = [(name, summarise(name, by_approach, ceilings)) for name, by_approach in runs]
     header = (
         "fleet",
         "databases",
@@ -359,7 +226,8 @@ def main(argv: list[str]) -> int:
     print(
         f"\nThis machine's ceiling for two processes: {statistics.median(ceilings):.2f}x ({low:.2f}-{high:.2f}x), the"
     )
-    print("same pure-Python work in one process and in a forked pair, measured once in each round.")
+    print("same pure-Python work in one process and in a forked pair, measured in a new process once in each round;")
+    print("the pool's share of it: the median over rounds of (one process / pool) / that round's ceiling.")
     print("\nOn paper: 10,000 databases on N workers, from each worker's measured seconds per database")
     print("(2 x the 2-worker wall time / databases), assuming a core per worker and a broker and servers that keep up:")
     for name, by_approach in results:
