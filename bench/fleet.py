@@ -201,7 +201,7 @@ def main(argv: list[str]) -> int:
             elif args.servers > 0:
                 notes.append(f"{backend} skipped: set {variable}")
         runs, ceilings = run_fleets(fleets, broker, folder / "workers.log", max(1, args.repeat))
-    results = [(name, summarise(name, by_approach, ceilings)) for name, by_approach in runs]
+    results = [(name, summarise(name, by_approach)) for name, by_approach in runs]
     header = (
         "fleet",
         "databases",
@@ -226,8 +226,9 @@ def main(argv: list[str]) -> int:
     print(
         f"\nThis machine's ceiling for two processes: {statistics.median(ceilings):.2f}x ({low:.2f}-{high:.2f}x), the"
     )
-    print("same pure-Python work in one process and in a forked pair, measured in a new process once in each round;")
-    print("the pool's share of it: the median over rounds of (one process / pool) / that round's ceiling.")
+    print("same pure-Python work in one process and in a forked pair, in a new process at the start of each round.")
+    print("It shows what the machine gave two processes during this run; it is no bound on the fleet's ratios,")
+    print("which were measured at other moments (this machine's speed moves by up to 2x within a minute).")
     print("\nOn paper: 10,000 databases on N workers, from each worker's measured seconds per database")
     print("(2 x the 2-worker wall time / databases), assuming a core per worker and a broker and servers that keep up:")
     for name, by_approach in results:
