@@ -22,7 +22,7 @@ from .errors import ConfigurationError
 from .fleet_render import fleet_html, fleet_text
 from .fleet_types import FleetEntry, Job, check_one, load_models, run_job
 from .labels import is_url
-from .pool_fork import broker_hooks_held_back
+from .pool_fork import forking
 
 __all__ = ["FleetEntry", "FleetReport", "Job", "check_one", "fleet", "local_pool", "parse_fleet"]
 
@@ -193,7 +193,7 @@ def local_pool(workers: int | None = None) -> Executor:
         if size <= 1:
             return [run_job(job) for job in jobs]
         with ProcessPoolExecutor(max_workers=size) as pool:
-            with broker_hooks_held_back():  # the processes fork while the jobs are handed out
+            with forking():  # the processes fork while the jobs are handed out
                 entries = pool.map(run_job, jobs)
             return list(entries)
 
