@@ -222,10 +222,10 @@ def celery_executor(
 
     `timeout` bounds the whole fleet: a database no worker finished by then is reported as not checked. `chunk`
     fixes the jobs per task; else chunk_size() of the fleet and `processes` (default: counted on the queue).
-    The app is made here, once: a broker URL that is neither Redis nor RabbitMQ, or a missing broker client,
-    is one line now rather than at the first fleet; the result backend and the broker's client library are
-    loaded now (redis-py's import alone takes about 0.2 s) and every fleet of this executor reuses them, with
-    the broker connections kombu keeps.
+    The app is made here, once: a broker URL that is neither Redis nor RabbitMQ, or a Redis broker without
+    redis-py, is one line now rather than at the first fleet; the result backend and the broker's client
+    library are loaded now (redis-py's import alone takes about 0.2 s) and every fleet of this executor reuses
+    them, with the broker connections kombu keeps.
     """
     app = make_app(broker_url, result_backend=result_backend, queue=queue)
     app.connection_for_write()  # resolves the broker's transport, importing its client (no connection yet)
