@@ -22,7 +22,7 @@ def _worker_count(broker: str, queue: str) -> int:
 
     app = make_app(broker, queue=queue)
     try:
-        with control_connection(app, broker) as connection:
+        with control_connection(app) as connection:
             return len(app.control.ping(timeout=1.0, connection=connection))
     finally:
         app.close()

@@ -20,7 +20,7 @@ from .connect import mask_text, mask_url
 from .errors import ConfigurationError, ConnectionFailed
 from .fleet_chunks import JobFailed, check_many, chunk_size
 from .fleet_types import FleetEntry, Job, run_job
-from .fleet_workers import chunk_for, control_connection, require_worker
+from .fleet_workers import REDIS_SCHEMES, chunk_for, control_connection, require_worker, scheme
 from .labels import describe
 
 __all__ = [
@@ -49,18 +49,13 @@ DEFAULT_QUEUE = "schema-tools-fleet"
 # Redis redelivers an unacknowledged task (its worker died) only after this many seconds. Kombu's default is an
 # hour, longer than the caller waits; a check takes seconds, so five minutes loses nothing and retries in time.
 DEFAULT_VISIBILITY = 300.0
-_REDIS_SCHEMES = ("redis", "rediss")
-_BROKER_SCHEMES = (*_REDIS_SCHEMES, "amqp", "amqps", "pyamqp")
+_BROKER_SCHEMES = (*REDIS_SCHEMES, "amqp", "amqps", "pyamqp")
 Executor = Callable[[list[Job]], list[FleetEntry]]
-
-
-def _scheme(url: str) -> str:
-    return url.partition("://")[0].lower()
 
 
 def _default_backend(broker_url: str) -> str:
     """Redis keeps the results next to the tasks; RabbitMQ sends them back to the caller (rpc://)."""
-    return broker_url if _scheme(broker_url) in _REDIS_SCHEMES else "rpc://"
+    return broker_url if scheme(broker_url) in REDIS_SCHEMES else "rpc://"
 
 
 def _visibility() -> float:
@@ -77,7 +72,7 @@ def make_app(broker_url: str, *, result_backend: str | None = None, queue: str |
     Callers and workers must make it with the same broker and queue. On Redis every key carries the queue as its
     prefix, so the short visibility timeout never redelivers another app's long tasks from the same database.
     """
-    if _scheme(broker_url) not in _BROKER_SCHEMES:
+    if scheme(broker_url) not in _BROKER_SCHEMES:
         raise ConfigurationError(
             f"the broker {mask_url(broker_url)} is neither Redis nor RabbitMQ: "
             "use redis://host:6379/0 or amqp://host:5672//"
@@ -85,7 +80,7 @@ def make_app(broker_url: str, *, result_backend: str | None = None, queue: str |
     queue = queue or os.environ.get(QUEUE_ENV) or DEFAULT_QUEUE
     app = Celery("schema_tools.fleet", set_as_current=False)
     transport: dict[str, Any] = {}
-    if _scheme(broker_url) in _REDIS_SCHEMES:
+    if scheme(broker_url) in REDIS_SCHEMES:
         visibility = _visibility()
         transport = {"visibility_timeout": visibility, "global_keyprefix": f"{queue}:"}
         # Kombu sweeps for lost tasks every interval x throttle seconds (100 by default): sweep every few seconds.
@@ -233,7 +228,7 @@ def celery_executor(
 
     def run(jobs: list[Job]) -> list[FleetEntry]:
         try:
-            with control_connection(app, broker_url) as control:
+            with control_connection(app) as control:
                 require_worker(app, broker_url, control)
                 size = chunk if chunk and chunk > 0 else chunk_for(app, control, len(jobs), processes)
             return _collect(app, jobs, _submit(app, jobs, size), timeout)

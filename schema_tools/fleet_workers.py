@@ -13,13 +13,18 @@ from .connect import mask_url
 from .errors import ConnectionFailed
 from .fleet_chunks import chunk_size
 
-__all__ = ["chunk_for", "control_connection", "require_worker", "worker_processes"]
+__all__ = ["REDIS_SCHEMES", "chunk_for", "control_connection", "require_worker", "scheme", "worker_processes"]
 
-_REDIS_SCHEMES = ("redis", "rediss")
+REDIS_SCHEMES = ("redis", "rediss")
+
+
+def scheme(url: str) -> str:
+    """A broker URL's scheme, lower-cased: "redis" in redis://host:6379/0."""
+    return url.partition("://")[0].lower()
 
 
 @contextmanager
-def control_connection(app: Celery, broker_url: str) -> Iterator[Connection]:
+def control_connection(app: Celery) -> Iterator[Connection]:
     """A broker connection for ping and stats replies, outside kombu's process-wide pools.
 
     A stats broadcast ends on its timeout with a Redis BRPOP still waiting for its reply. Kombu's after-fork hook
@@ -32,7 +37,7 @@ def control_connection(app: Celery, broker_url: str) -> Iterator[Connection]:
     try:
         yield connection
     finally:
-        if broker_url.partition("://")[0].lower() not in _REDIS_SCHEMES:
+        if scheme(str(app.conf.broker_url)) not in REDIS_SCHEMES:
             connection.close()
 
 

@@ -183,7 +183,7 @@ def test_the_worker_processes_on_the_queue_are_counted(
     queue, _ = redis_pair
     app = make_app(redis_broker_url, queue=queue)
     try:
-        with control_connection(app, redis_broker_url) as connection:
+        with control_connection(app) as connection:
             counts = [worker_processes(app, connection) for _ in range(3)]  # a reply later than the window: missed
     finally:
         app.close()
@@ -211,6 +211,19 @@ def test_workers_see_a_revision_added_between_two_fleets(
     assert {(entry.head, entry.behind) for entry in after.entries} == {("ffff00000001", True)}
 
 
+def in_new_process(script: str, *arguments: object) -> Any:
+    """What `script` prints as JSON, run in a new Python process given `arguments` as JSON; a hang fails by timeout."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(arguments)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
 AFTER_CELERY = """
 import json, sys
 from schema_tools.fleet import fleet
@@ -230,12 +243,7 @@ def test_a_local_pool_after_a_celery_fleet_in_the_same_process_finishes(
     Redis reply still on its way blocked that child, and the caller with it, forever."""
     queue, _ = redis_pair
     urls = fleet_urls * 3  # 18 databases: enough that the caller counts the worker processes first
-    argument = json.dumps([urls, redis_broker_url, queue])
-    done = subprocess.run(
-        [sys.executable, "-c", AFTER_CELERY, argument], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=90
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    remote, local = json.loads(done.stdout)
+    remote, local = in_new_process(AFTER_CELERY, urls, redis_broker_url, queue)
     assert remote == local and len(local) == 18
 
 
@@ -255,12 +263,7 @@ print(json.dumps([entry.to_dict() | {"seconds": 0} for entry in report.entries])
 def test_a_local_pool_after_the_callers_own_celery_ping_finishes(fleet_urls: list[str], redis_broker_url: str) -> None:
     """A notebook that pinged its own Celery workers, then checks a fleet locally: kombu's after-fork hook would
     read the ping's pending Redis reply in each pool process and wait forever; the pool holds those hooks back."""
-    argument = json.dumps([fleet_urls, redis_broker_url, f"{SESSION}-own-ping"])
-    done = subprocess.run(
-        [sys.executable, "-c", AFTER_PING, argument], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=90
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout) == [
+    assert in_new_process(AFTER_PING, fleet_urls, redis_broker_url, f"{SESSION}-own-ping") == [
         entry.to_dict() | {"seconds": 0} for entry in fleet(fleet_urls, MODELS, workers=1).entries
     ]
 

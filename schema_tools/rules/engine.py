@@ -71,7 +71,9 @@ class RuleContext:
     def has_columns(self, table: str, columns: Iterable[str]) -> bool:
         """True when the live table already has every one of `columns` (so its rows can be counted)."""
         wanted = set(columns)
-        if self._inspector is None or not wanted or not self._inspector.has_table(table):
+        if self._inspector is None or not wanted:
+            return False
+        if table not in self._live and not self._inspector.has_table(table):
             return False
         return wanted <= {column["name"] for column in self._inspector.get_columns(table)}
 
